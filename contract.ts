@@ -1,0 +1,256 @@
+/**
+ * The HTTP contract between the browser (our Uppy plugin, or the stock `@uppy/aws-s3` 6 in
+ * `companionEndpoint` mode) and the middleware: route paths, request and response bodies, error
+ * codes and the S3 limits both sides plan with.
+ *
+ * This file imports nothing, so the middleware and the plugin both compile against it: a renamed
+ * field breaks the build, not production. Route shapes follow Uppy Companion's `/s3/...` routes;
+ * everything marked "extension" is ours and is ignored by the stock plugin.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// S3 limits (AWS S3 documentation, "Amazon S3 multipart upload limits")
+// ---------------------------------------------------------------------------------------------
+
+const MiB = 1024 * 1024;
+
+/** Smallest size of every part but the last. */
+export const MIN_PART_SIZE = 5 * MiB;
+/** Largest size of one part. */
+export const MAX_PART_SIZE = 5 * 1024 * MiB;
+/** Most parts in one multipart upload; part numbers run from 1 to this. */
+export const MAX_PARTS = 10_000;
+/** Largest object S3 stores. */
+export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;
+/** Largest object one presigned PUT or POST may create. */
+export const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 * MiB;
+
+// ---------------------------------------------------------------------------------------------
+// Routes, relative to where the middleware is mounted
+// ---------------------------------------------------------------------------------------------
+
+/** Express-style route patterns, used by the server. */
+export const ROUTES = {
+  /** `GET`: parameters for a single presigned POST (Companion) or PUT (extension) upload. */
+  params: '/s3/params',
+  /** `POST`: create a multipart upload. */
+  createMultipart: '/s3/multipart',
+  /** `POST` (extension): sign many parts, each with its own MD5 and size. `GET`: Companion's batch shape. */
+  batch: '/s3/multipart/:uploadId/batch',
+  /** `POST`: complete the upload. */
+  complete: '/s3/multipart/:uploadId/complete',
+  /** `GET`: sign one part. */
+  part: '/s3/multipart/:uploadId/:partNumber',
+  /** `GET`: list the uploaded parts; `DELETE`: abort the upload. */
+  upload: '/s3/multipart/:uploadId',
+} as const;
+
+type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query: Query): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+const up = (uploadId: string) => `/s3/multipart/${encodeURIComponent(uploadId)}`;
+
+/** Concrete request paths, used by clients. Each returns the path with its query string. */
+export const paths = {
+  params: (query: ParamsQuery) => {
+    const { metadata, ...rest } = query;
+    const flat: Query = { ...rest };
+    for (const [name, value] of Object.entries(metadata ?? {})) flat[`metadata[${name}]`] = value;
+    return withQuery(ROUTES.params, flat);
+  },
+  createMultipart: () => ROUTES.createMultipart,
+  batch: (uploadId: string, key: string) => withQuery(`${up(uploadId)}/batch`, { key }),
+  complete: (uploadId: string, key: string) => withQuery(`${up(uploadId)}/complete`, { key }),
+  part: (uploadId: string, partNumber: number, query: { key: string; md5?: string; size?: number }) =>
+    withQuery(`${up(uploadId)}/${partNumber}`, query),
+  upload: (uploadId: string, key: string) => withQuery(up(uploadId), { key }),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Bodies
+// ---------------------------------------------------------------------------------------------
+
+/** User metadata stored with the object (`x-amz-meta-*`). Values are sent as strings. */
+export type Metadata = Record<string, string>;
+
+/** Query of `GET /s3/params`. Companion sends `filename`, `type` and `metadata[name]=value`. */
+export interface ParamsQuery {
+  filename: string;
+  type?: string;
+  metadata?: Metadata;
+  /** Extension: `PUT` asks for a presigned PUT (which can carry a Content-MD5). @default 'POST' */
+  method?: 'POST' | 'PUT';
+  /** Extension, PUT only: base64 MD5 of the whole file, signed into the URL. */
+  md5?: string;
+  /** Extension: the file's size in bytes, checked against the server's limit and signed (PUT). */
+  size?: number;
+}
+
+/** Answer of `GET /s3/params`. */
+export interface ParamsResponse {
+  method: 'POST' | 'PUT';
+  url: string;
+  /** Form fields for POST (the file goes last); empty for PUT. */
+  fields: Record<string, string>;
+  /** Headers the PUT must send exactly (Content-Type, Content-MD5, metadata). Extension. */
+  headers?: Record<string, string>;
+  /** The object key the upload will create. Extension (POST also has it as `fields.key`). */
+  key: string;
+  /** Lifetime of the signature, in seconds from when it was made. */
+  expires: number;
+}
+
+/** Body of `POST /s3/multipart`. */
+export interface CreateMultipartRequest {
+  filename: string;
+  type?: string;
+  metadata?: Record<string, unknown>;
+  /** Extension: the file's size in bytes; the server checks it and answers the part size to use. */
+  size?: number;
+}
+
+/** Answer of `POST /s3/multipart`. */
+export interface CreateMultipartResponse {
+  key: string;
+  uploadId: string;
+  bucket: string;
+  /** Extension, when `size` was sent: the size of every part but the last. */
+  partSize?: number;
+}
+
+/** Answer of `GET /s3/multipart/:uploadId/:partNumber?key=[&md5=&size=]`. */
+export interface SignPartResponse {
+  url: string;
+  /** Extension: headers the PUT must send (`Content-MD5` when an MD5 was signed). */
+  headers?: Record<string, string>;
+  /** Lifetime of the signature, in seconds from when it was made. */
+  expires: number;
+}
+
+/** One part to sign in a batch. */
+export interface BatchPartRequest {
+  partNumber: number;
+  /** Base64 MD5 of the part's bytes (24 characters). */
+  md5?: string;
+  /** The part's size in bytes; signed as Content-Length. */
+  size?: number;
+}
+
+/** Body of `POST /s3/multipart/:uploadId/batch?key=` (extension). */
+export interface BatchSignRequest {
+  parts: BatchPartRequest[];
+}
+
+/** Answer of `POST /s3/multipart/:uploadId/batch?key=` (extension). */
+export interface BatchSignResponse {
+  parts: Array<{ partNumber: number; url: string; headers: Record<string, string>; expires: number }>;
+}
+
+/** Answer of Companion's `GET /s3/multipart/:uploadId/batch?key=&partNumbers=1,2,3`. */
+export interface CompanionBatchResponse {
+  presignedUrls: Record<string, string>;
+}
+
+/** One element of the bare array answered by `GET /s3/multipart/:uploadId?key=`. */
+export interface ListedPart {
+  PartNumber: number;
+  /** As S3 gives it, with quotes. */
+  ETag: string;
+  Size: number;
+  LastModified?: string;
+}
+
+/** Body of `POST /s3/multipart/:uploadId/complete?key=`. */
+export interface CompleteRequest {
+  parts: Array<{ PartNumber: number; ETag: string }>;
+}
+
+/** Answer of `POST /s3/multipart/:uploadId/complete?key=`. */
+export interface CompleteResponse {
+  location: string;
+  key: string;
+  bucket: string;
+  /** Extension: the object's ETag (for multipart objects `"<md5 of the part md5s>-N"` on most stores). */
+  etag?: string;
+}
+
+/** Answer of `DELETE /s3/multipart/:uploadId?key=`. */
+export type AbortResponse = Record<string, never>;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every error the middleware answers, with its HTTP status. The codes are stable: clients may
+ * branch on them. The body is always {@link ErrorBody}.
+ */
+export const ERROR_STATUS = {
+  /** The body is not JSON, or not the JSON object the route expects. */
+  invalid_body: 400,
+  /** The body is larger than the server accepts. */
+  body_too_large: 413,
+  /** `filename` is missing, too long, or a path rather than a name. */
+  invalid_filename: 400,
+  /** `type` is not a media type. */
+  invalid_type: 400,
+  /** `type` is not among the server's allowed content types. */
+  content_type_not_allowed: 415,
+  /** `metadata` is not a flat object of short strings. */
+  invalid_metadata: 400,
+  /** `size` is not a whole number of bytes within S3's limits. */
+  invalid_size: 400,
+  /** The file, or a part of it, is larger than the server allows. */
+  file_too_large: 413,
+  /** `key` is missing or malformed. */
+  invalid_key: 400,
+  /** `uploadId` is malformed. */
+  invalid_upload_id: 400,
+  /** A part number is not a whole number from 1 to 10000. */
+  invalid_part_number: 400,
+  /** An MD5 is not 24 base64 characters encoding 16 bytes. */
+  invalid_md5: 400,
+  /** The server signs parts only with an MD5, and none was sent. */
+  md5_required: 400,
+  /** `method` is neither POST nor PUT. */
+  invalid_method: 400,
+  /** The list of parts is empty, too long, has duplicates or malformed entries. */
+  invalid_parts: 400,
+  /** The caller may not do this (the `authorize` hook said no). */
+  forbidden: 403,
+  /** The key lies outside the caller's prefix. */
+  key_forbidden: 403,
+  /** No such route. */
+  not_found: 404,
+  /** S3 knows no such multipart upload (never created, completed or aborted). */
+  upload_not_found: 404,
+  /** S3 refused the part list: a part is missing or its ETag does not match. */
+  invalid_part: 400,
+  /** S3 refused the part list: a part other than the last is smaller than 5 MiB. */
+  part_too_small: 400,
+  /** S3 failed or could not be reached. */
+  s3_error: 502,
+  /** A bug on the server; details are in its logs. */
+  internal_error: 500,
+} as const satisfies Record<string, number>;
+
+/** A stable, machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** Body of every error answer. */
+export interface ErrorBody {
+  code: ErrorCode;
+  /** One plain sentence for people; never an S3 or stack text. */
+  message: string;
+}
+
+/** Operations the `authorize` hook is asked about. */
+export type Operation = 'params' | 'create' | 'sign' | 'list' | 'complete' | 'abort';

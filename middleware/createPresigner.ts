@@ -1,0 +1,156 @@
+import { UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpRequest } from '@smithy/types';
+
+/** What a presigned request needs besides its URL: the headers the client must send as signed. */
+export interface PresignedRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface PresignUploadPartInput {
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  /** Base64 MD5, signed as Content-MD5 so S3 rejects other bytes. */
+  md5?: string;
+  /** Signed as Content-Length so S3 rejects a body of another size. */
+  size?: number;
+  expiresIn: number;
+}
+
+export interface PresignPutObjectInput {
+  key: string;
+  contentType: string;
+  /** Stored as `x-amz-meta-*`; hoisted into the signed query string. */
+  metadata: Record<string, string>;
+  md5?: string;
+  size?: number;
+  expiresIn: number;
+}
+
+export interface Presigner {
+  presignUploadPart(input: PresignUploadPartInput): Promise<PresignedRequest>;
+  presignPutObject(input: PresignPutObjectInput): Promise<PresignedRequest>;
+  /** The bucket's base URL, e.g. `http://127.0.0.1:7480/uploads` (path style). */
+  bucketUrl(): Promise<URL>;
+}
+
+// RFC 3986 escaping as SigV4 canonicalises it (encodeURIComponent leaves !'()* alone).
+const escape = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+interface Target {
+  url: URL;
+  signer: SignatureV4;
+}
+
+/**
+ * One reused SigV4 signer for the bucket. `getSignedUrl` builds and runs the SDK's whole middleware
+ * stack on every call (about 95% of its cost, FACTS §3); here the bucket's endpoint is resolved once
+ * through the same SDK rules and each URL costs one signature (the daily signing key is cached by
+ * the signer). Unlike the SDK's S3 presigner, Content-Type is signed on PUTs, so a client cannot
+ * store an object under another media type than the one that was allowed.
+ *
+ * @example
+ * const presigner = createPresigner(client, 'uploads');
+ * const { url, headers } = await presigner.presignUploadPart({ key, uploadId, partNumber: 1, md5, size, expiresIn: 900 });
+ */
+export function createPresigner(client: S3Client, bucket: string): Presigner {
+  let target: Promise<Target> | undefined;
+
+  async function resolveTarget(): Promise<Target> {
+    // Same endpoint rules the SDK applies to UploadPart (path or virtual-host style, FIPS, custom endpoint).
+    const endpoint = await getEndpointFromInstructions({ Bucket: bucket, Key: 'k' }, UploadPartCommand, client.config);
+    const scheme = endpoint.properties?.authSchemes?.[0];
+    const region = (scheme && 'signingRegion' in scheme && typeof scheme.signingRegion === 'string' && scheme.signingRegion) || (await client.config.region());
+    const signer = new SignatureV4({
+      service: (scheme && 'signingName' in scheme && typeof scheme.signingName === 'string' && scheme.signingName) || 's3',
+      region,
+      credentials: client.config.credentials,
+      sha256: client.config.sha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
+    return { url: new URL(endpoint.url.href.replace(/\/?$/, '')), signer };
+  }
+
+  function getTarget(): Promise<Target> {
+    target ??= resolveTarget().catch((error: unknown) => {
+      target = undefined; // resolve again next time (e.g. credentials were not ready yet)
+      throw error;
+    });
+    return target;
+  }
+
+  async function presign(input: {
+    method: 'PUT';
+    key: string;
+    query: Record<string, string>;
+    headers: Record<string, string>;
+    expiresIn: number;
+  }): Promise<PresignedRequest> {
+    const { url, signer } = await getTarget();
+    const path = `${url.pathname.replace(/\/$/, '')}/${input.key.split('/').map(escape).join('/')}`;
+    const port = url.port === '' ? undefined : Number(url.port);
+    const request: HttpRequest = {
+      method: input.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port,
+      path,
+      query: input.query,
+      headers: {
+        ...input.headers,
+        host: url.host,
+        // Hoisted into the query, as the SDK's presigner does: the body is not hashed into the signature.
+        'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
+      },
+    };
+    const signed = await signer.presign(request, { expiresIn: input.expiresIn });
+    const query = Object.entries(signed.query ?? {})
+      .map(([name, value]) => `${escape(name)}=${escape(String(value))}`)
+      .join('&');
+    // The headers left on the signed request (host aside) are the ones the client must send.
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(signed.headers)) {
+      if (name !== 'host') headers[name] = value;
+    }
+    return { url: `${url.protocol}//${url.host}${path}?${query}`, headers };
+  }
+
+  return {
+    async presignUploadPart({ key, uploadId, partNumber, md5, size, expiresIn }) {
+      const headers: Record<string, string> = {};
+      if (md5 !== undefined) headers['content-md5'] = md5;
+      if (size !== undefined) headers['content-length'] = String(size);
+      const signed = await presign({ method: 'PUT', key, query: { 'x-id': 'UploadPart', partNumber: String(partNumber), uploadId }, headers, expiresIn });
+      return { url: signed.url, headers: pickClientHeaders(signed.headers) };
+    },
+    async presignPutObject({ key, contentType, metadata, md5, size, expiresIn }) {
+      const headers: Record<string, string> = { 'content-type': contentType };
+      if (md5 !== undefined) headers['content-md5'] = md5;
+      if (size !== undefined) headers['content-length'] = String(size);
+      for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
+      const signed = await presign({ method: 'PUT', key, query: { 'x-id': 'PutObject' }, headers, expiresIn });
+      return { url: signed.url, headers: pickClientHeaders(signed.headers) };
+    },
+    async bucketUrl() {
+      return (await getTarget()).url;
+    },
+  };
+}
+
+// Browsers set Content-Length themselves (and refuse to let scripts set it); x-amz-* headers were
+// hoisted into the query string. What remains for the client to send is Content-Type and Content-MD5.
+const CLIENT_HEADERS: Record<string, string> = { 'content-type': 'Content-Type', 'content-md5': 'Content-MD5' };
+
+function pickClientHeaders(headers: Record<string, string>): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const canonical = CLIENT_HEADERS[name.toLowerCase()];
+    if (canonical !== undefined) picked[canonical] = value;
+  }
+  return picked;
+}

@@ -1,0 +1,188 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type Metadata, type Operation } from '../contract.js';
+import { describe } from './parseInput.js';
+import type { UploadError } from './UploadError.js';
+
+const MiB = 1024 * 1024;
+
+/** What `getKey` is given to name a new object. */
+export interface KeyContext<Req> {
+  /** The validated file name as the client sent it (use {@link sanitizeFilename} before putting it in a key). */
+  filename: string;
+  type: string;
+  metadata: Metadata;
+  /** The caller's prefix; the key must start with it. */
+  prefix: string;
+  req: Req;
+}
+
+/**
+ * Options of the upload core and of the Express middleware. `Req` is the framework's request type
+ * (Express's `Request` for {@link createS3Middleware}).
+ */
+export interface UploadOptions<Req> {
+  /**
+   * The S3 client, or the configuration to create one with. A client created from a configuration
+   * uses `requestChecksumCalculation: 'WHEN_REQUIRED'` (the default would sign an empty-body CRC32
+   * into presigned URLs, which AWS, R2 and MinIO then reject) and `forcePathStyle` when an
+   * `endpoint` is set. One client serves the middleware's whole life.
+   */
+  s3: S3Client | S3ClientConfig;
+  /** The bucket uploads go to. */
+  bucket: string;
+  /**
+   * Lifetime of every presigned URL, in seconds (1 to 604800).
+   * @default 900
+   */
+  expiresIn?: number;
+  /**
+   * The caller's key prefix: a string for everyone, or a function of the request for per-user
+   * prefixes (`req => \`users/${req.session.userId}/\``). Keys are created under it, and signing,
+   * listing, completing and aborting refuse (403 `key_forbidden`) any key outside it. Must be empty
+   * or end with `/`, so that `users/1/` does not also cover `users/10/`.
+   * @default 'uploads/'
+   */
+  prefix?: string | ((req: Req) => string | Promise<string>);
+  /**
+   * Names a new object. Clients never choose raw keys; whatever this returns must lie inside the
+   * caller's prefix.
+   * @default ({ prefix, filename }) => `${prefix}${random 128-bit hex id}/${sanitizeFilename(filename)}`
+   */
+  getKey?: (context: KeyContext<Req>) => string | Promise<string>;
+  /**
+   * Asked before every operation; `false` answers 403 `forbidden`. Throw an {@link UploadError}
+   * to answer something else (e.g. 401 from your own code path).
+   * @default () => true
+   */
+  authorize?: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  /**
+   * Largest file accepted, in bytes: checked at create when a size is declared, on every part
+   * signed with a size, as a POST policy condition, and at complete by adding up the parts S3
+   * holds (an upload over the limit is aborted and answered 413 `file_too_large`).
+   * @default undefined (S3's own limit, 5 TiB)
+   */
+  maxFileSize?: number;
+  /**
+   * Media types accepted for uploads, exact (`video/mp4`) or by family (`image/*`).
+   * @default undefined (any type)
+   */
+  allowedContentTypes?: readonly string[];
+  /**
+   * Refuse to sign a part, or a PUT, without an MD5 (400 `md5_required`). Turning this on locks out
+   * the stock `@uppy/aws-s3` plugin, which sends none.
+   * @default false
+   */
+  requireContentMD5?: boolean;
+  /**
+   * Preferred part size answered at create when the client declares the file's size; raised as
+   * needed so the file fits in 10,000 parts.
+   * @default 8 MiB
+   */
+  partSize?: number;
+  /**
+   * Most parts signed by one batch request.
+   * @default 100
+   */
+  maxBatchSize?: number;
+  /**
+   * Called with every error answered (4xx and 5xx), the original failure in `error.cause`.
+   * @default logs 5xx errors with console.error
+   */
+  onError?: (error: UploadError, req: Req) => void;
+}
+
+/** Options after validation, defaults filled in. */
+export interface ResolvedOptions<Req> {
+  client: S3Client;
+  bucket: string;
+  expiresIn: number;
+  prefix: (req: Req) => string | Promise<string>;
+  getKey?: (context: KeyContext<Req>) => string | Promise<string>;
+  authorize: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  maxFileSize: number;
+  allowedContentTypes?: readonly string[];
+  requireContentMD5: boolean;
+  partSize: number;
+  maxBatchSize: number;
+  onError: (error: UploadError, req: Req) => void;
+}
+
+function invalid(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
+}
+
+function integerIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    invalid(name, `a whole number from ${min} to ${max}`, value);
+  }
+  return value;
+}
+
+function optionalFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') invalid(name, 'a function', value);
+  return value;
+}
+
+/** Throws unless `prefix` is a usable key prefix; used at creation and on every hook result. */
+export function assertPrefix(prefix: unknown, name = 'prefix'): asserts prefix is string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (typeof prefix !== 'string' || Buffer.byteLength(prefix) > 512 || /[\u0000-\u001f\u007f]/.test(prefix)) {
+    invalid(name, 'a string of at most 512 bytes without control characters', prefix);
+  }
+  if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.split('/').slice(0, -1).some((s) => s === '' || s === '.' || s === '..'))) {
+    invalid(name, 'empty or a path ending with "/" (like "uploads/"), without empty, "." or ".." segments', prefix);
+  }
+}
+
+const logServerErrors = (error: UploadError) => {
+  if (error.status >= 500) console.error('[uppy-s3-resumable]', error.code, error.message, error.cause);
+};
+
+function createClient(s3: unknown): S3Client {
+  if (s3 instanceof S3Client) return s3;
+  if (typeof s3 !== 'object' || s3 === null) invalid('s3', 'an S3Client or an S3ClientConfig object', s3);
+  const config = s3 as S3ClientConfig;
+  return new S3Client({
+    forcePathStyle: config.endpoint !== undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...config,
+  });
+}
+
+/** Validates options once, at creation, and fills in defaults. Never mutates `options`. */
+export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOptions<Req> {
+  if (typeof options !== 'object' || options === null) invalid('options', 'an object', options);
+  const { bucket, prefix = 'uploads/', allowedContentTypes, requireContentMD5 = false } = options;
+  if (typeof bucket !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    invalid('bucket', 'an S3 bucket name (3 to 63 lowercase letters, digits, "." or "-")', bucket);
+  }
+  if (typeof prefix !== 'function') assertPrefix(prefix);
+  if (allowedContentTypes !== undefined) {
+    if (!Array.isArray(allowedContentTypes) || allowedContentTypes.length === 0) {
+      invalid('allowedContentTypes', 'a non-empty array of media types such as "image/*"', allowedContentTypes);
+    }
+    for (const type of allowedContentTypes) {
+      if (typeof type !== 'string' || !/^[a-z0-9!#$&^_.+-]+\/([a-z0-9!#$&^_.+-]+|\*)$/i.test(type)) {
+        invalid('allowedContentTypes[]', 'a media type such as "video/mp4" or "image/*"', type);
+      }
+    }
+  }
+  if (typeof requireContentMD5 !== 'boolean') invalid('requireContentMD5', 'a boolean', requireContentMD5);
+  const partSize = integerIn('partSize', options.partSize, MIN_PART_SIZE, MAX_PART_SIZE, 8 * MiB);
+  return {
+    client: createClient(options.s3),
+    bucket,
+    expiresIn: integerIn('expiresIn', options.expiresIn, 1, 604_800, 900),
+    prefix: typeof prefix === 'function' ? prefix : () => prefix,
+    getKey: optionalFunction('getKey', options.getKey),
+    authorize: optionalFunction('authorize', options.authorize) ?? (() => true),
+    maxFileSize: integerIn('maxFileSize', options.maxFileSize, 0, MAX_OBJECT_SIZE, MAX_OBJECT_SIZE),
+    allowedContentTypes,
+    requireContentMD5,
+    partSize,
+    maxBatchSize: integerIn('maxBatchSize', options.maxBatchSize, 1, MAX_PARTS, 100),
+    onError: optionalFunction('onError', options.onError) ?? logServerErrors,
+  };
+}

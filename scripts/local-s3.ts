@@ -1,0 +1,46 @@
+/**
+ * Command line for the local S3.
+ *   tsx scripts/local-s3.ts install   installs Ceph from Debian when missing (skipped when S3_ENDPOINT is set)
+ *   tsx scripts/local-s3.ts start     starts one, prints its S3_* variables, stops it on Ctrl-C
+ */
+import { ensureCephInstalled } from './ensureCephInstalled.js';
+import { startLocalS3 } from './startLocalS3.js';
+
+const log = (line: string) => console.error(`[local-s3] ${line}`);
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command) {
+    case 'install':
+      if (process.env.S3_ENDPOINT) return log(`S3_ENDPOINT is set (${process.env.S3_ENDPOINT}): no local S3 needed`);
+      await ensureCephInstalled(log);
+      return log('Ceph radosgw is installed');
+    case 'start': {
+      const started = Date.now();
+      const s3 = await startLocalS3({ log });
+      log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
+      console.log(
+        [
+          `S3_ENDPOINT=${s3.endpoint}`,
+          `S3_REGION=${s3.region}`,
+          `S3_BUCKET=${s3.bucket}`,
+          `AWS_ACCESS_KEY_ID=${s3.accessKeyId}`,
+          `AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
+        ].join('\n'),
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      log('stopping');
+      await s3.stop();
+      return;
+    }
+    default:
+      throw new Error('usage: local-s3 install | start');
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

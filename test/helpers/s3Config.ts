@@ -1,0 +1,23 @@
+/** Where the tests' S3 is and how to reach it. */
+export interface TestS3Config {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The S3 named by S3_ENDPOINT and friends, or undefined when S3_ENDPOINT is not set. */
+export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): TestS3Config | undefined {
+  const endpoint = env.S3_ENDPOINT;
+  if (endpoint === undefined || endpoint === '') return undefined;
+  const missing = ['S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((name) => !env[name]);
+  if (missing.length > 0) throw new Error(`S3_ENDPOINT is set, so these must be too: ${missing.join(', ')}`);
+  return {
+    endpoint,
+    region: env.S3_REGION || 'us-east-1',
+    bucket: env.S3_BUCKET as string,
+    accessKeyId: env.AWS_ACCESS_KEY_ID as string,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY as string,
+  };
+}
