@@ -27,10 +27,13 @@ async function main(command: string | undefined): Promise<void> {
           `AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
         ].join('\n'),
       );
+      // Signal listeners alone do not keep Node running; a timer does.
+      const keepAlive = setInterval(() => {}, 60_000);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      clearInterval(keepAlive);
       log('stopping');
       await s3.stop();
       return;
