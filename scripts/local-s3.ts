@@ -1,9 +1,11 @@
 /**
  * Command line for the local S3.
- *   tsx scripts/local-s3.ts install   installs Ceph from Debian when missing (skipped when S3_ENDPOINT is set)
+ *   tsx scripts/local-s3.ts install   installs what the tests need from Debian when missing: Ceph
+ *                                     (skipped when S3_ENDPOINT is set) and Chromium
  *   tsx scripts/local-s3.ts start     starts one, prints its S3_* variables, stops it on Ctrl-C
  */
 import { ensureCephInstalled } from './ensureCephInstalled.js';
+import { ensureChromiumInstalled } from './ensureChromiumInstalled.js';
 import { startLocalS3 } from './startLocalS3.js';
 
 const log = (line: string) => console.error(`[local-s3] ${line}`);
@@ -11,9 +13,10 @@ const log = (line: string) => console.error(`[local-s3] ${line}`);
 async function main(command: string | undefined): Promise<void> {
   switch (command) {
     case 'install':
-      if (process.env.S3_ENDPOINT) return log(`S3_ENDPOINT is set (${process.env.S3_ENDPOINT}): no local S3 needed`);
-      await ensureCephInstalled(log);
-      return log('Ceph radosgw is installed');
+      if (process.env.S3_ENDPOINT) log(`S3_ENDPOINT is set (${process.env.S3_ENDPOINT}): no local S3 needed`);
+      else await ensureCephInstalled(log);
+      await ensureChromiumInstalled(log);
+      return log('Ceph radosgw and Chromium are installed');
     case 'start': {
       const started = Date.now();
       const s3 = await startLocalS3({ log });
