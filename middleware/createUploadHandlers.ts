@@ -14,6 +14,7 @@ import {
   type AbortResponse,
   type BatchSignResponse,
   type CompanionBatchResponse,
+  type CompleteRequest,
   type CompleteResponse,
   type CreateMultipartResponse,
   type ListedPart,
@@ -25,6 +26,7 @@ import {
 import { createPresigner } from './createPresigner.js';
 import { encodeMetadata } from './encodeMetadata.js';
 import { mapS3Error } from './mapS3Error.js';
+import { multipartETag } from './multipartETag.js';
 import { createObjectKey, isKeyInPrefix } from './objectKey.js';
 import { assertPrefix, resolveOptions, type ResolvedOptions, type UploadOptions } from './options.js';
 import * as parse from './parseInput.js';
@@ -54,6 +56,12 @@ export interface UploadHandlers<Req> {
 }
 
 const MiB = 1024 * 1024;
+
+/** An ETag in S3's quoted form (`"abc-3"`); undefined when empty. */
+function quoteETag(etag: string | undefined): string | undefined {
+  if (etag === undefined || etag === '') return undefined;
+  return etag.startsWith('"') ? etag : `"${etag}"`;
+}
 
 /** Part size for a file: the preferred size, raised to whole MiB so the file fits in 10,000 parts. */
 export function choosePartSize(fileSize: number, preferred: number): number {
@@ -179,6 +187,46 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       .catch((error: unknown) => { throw mapS3Error(error, 'abort the upload'); });
   }
 
+  async function complete(key: string, uploadId: string, parts: CompleteRequest['parts']): Promise<CompleteResponse> {
+    if (maxFileSize < MAX_OBJECT_SIZE) {
+      const named = new Set(parts.map((p) => p.PartNumber));
+      const total = (await listAllParts(key, uploadId))
+        .filter((part) => named.has(part.PartNumber ?? 0))
+        .reduce((sum, part) => sum + (part.Size ?? 0), 0);
+      if (total > maxFileSize) {
+        await abort(key, uploadId);
+        throw new UploadError('file_too_large', `The upload is ${total} bytes; the limit is ${maxFileSize} bytes. It was aborted.`);
+      }
+    }
+    const result = await client
+      .send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }))
+      .catch(async (error: unknown) => {
+        const mapped = mapS3Error(error, 'complete the upload');
+        // radosgw answers Complete on an unknown upload with 500 InternalError ("completion already
+        // in progress"); asking for its parts tells a missing upload from a real failure.
+        if (mapped.code === 's3_error') await assertUploadExists(key, uploadId);
+        throw mapped;
+      });
+    // radosgw answers Complete with an empty ETag (FACTS §2), or an unquoted one when the upload
+    // was already completed; HeadObject has it, quoted as S3 quotes ETags everywhere.
+    const etag = quoteETag(result.ETag) ?? (await headETag(key));
+    const response: CompleteResponse = { location: result.Location || (await objectLocation(key)), key, bucket };
+    if (etag !== undefined) response.etag = etag;
+    return response;
+  }
+
+  async function headETag(key: string): Promise<string | undefined> {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+    return quoteETag(head?.ETag);
+  }
+
+  /** The answer of an earlier, successful complete of these very parts, if the object proves it by its ETag. */
+  async function completedEarlier(key: string, parts: CompleteRequest['parts']): Promise<CompleteResponse | undefined> {
+    const expected = multipartETag(parts.map((part) => part.ETag));
+    if (expected === undefined || (await headETag(key)) !== expected) return undefined;
+    return { location: await objectLocation(key), key, bucket, etag: expected };
+  }
+
   async function objectLocation(key: string): Promise<string> {
     const base = await presigner.bucketUrl();
     return `${base.href}/${key.split('/').map(encodeURIComponent).join('/')}`;
@@ -290,34 +338,16 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       const parts = parse.parseCompleteParts(parse.parseBodyObject(body).parts);
-      if (maxFileSize < MAX_OBJECT_SIZE) {
-        const named = new Set(parts.map((p) => p.PartNumber));
-        const total = (await listAllParts(key, uploadId))
-          .filter((part) => named.has(part.PartNumber ?? 0))
-          .reduce((sum, part) => sum + (part.Size ?? 0), 0);
-        if (total > maxFileSize) {
-          await abort(key, uploadId);
-          throw new UploadError('file_too_large', `The upload is ${total} bytes; the limit is ${maxFileSize} bytes. It was aborted.`);
+      try {
+        return await complete(key, uploadId, parts);
+      } catch (error) {
+        // A retried complete whose first answer was lost finds no upload; the object is there.
+        if (error instanceof UploadError && error.code === 'upload_not_found') {
+          const earlier = await completedEarlier(key, parts);
+          if (earlier !== undefined) return earlier;
         }
+        throw error;
       }
-      const result = await client
-        .send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }))
-        .catch(async (error: unknown) => {
-          const mapped = mapS3Error(error, 'complete the upload');
-          // radosgw answers Complete on an unknown upload with 500 InternalError ("completion already
-          // in progress"); asking for its parts tells a missing upload from a real failure.
-          if (mapped.code === 's3_error') await assertUploadExists(key, uploadId);
-          throw mapped;
-        });
-      let etag = result.ETag || undefined;
-      if (etag === undefined) {
-        // radosgw answers Complete with an empty ETag (FACTS §2); HeadObject has it.
-        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-        etag = head?.ETag || undefined;
-      }
-      const response: CompleteResponse = { location: result.Location || (await objectLocation(key)), key, bucket };
-      if (etag !== undefined) response.etag = etag;
-      return response;
     },
 
     async abortMultipartUpload(req, { params, query }) {

@@ -1,6 +1,6 @@
 /** maxFileSize, allowedContentTypes and requireContentMD5, enforced by the server and, where signed, by S3. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CreateMultipartResponse, ListedPart, ParamsResponse, SignPartResponse } from '../contract.js';
+import type { CompleteResponse, CreateMultipartResponse, ListedPart, ParamsResponse, SignPartResponse } from '../contract.js';
 import { MIN_PART_SIZE, paths } from '../contract.js';
 import { createS3Middleware } from '../middleware/index.js';
 import { callApi, md5Base64, putTo, randomData } from './helpers/callApi.js';
@@ -49,6 +49,23 @@ describe('maxFileSize (6 MiB)', () => {
     expect(completed).toMatchObject({ status: 413, body: { code: 'file_too_large' } });
     const listed = await callApi<ListedPart[]>(server.base, 'GET', paths.upload(uploadId, key), { user });
     expect(listed).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
+  });
+
+  it('a retried complete of an upload that already completed answers the same result (proved by the object ETag)', async () => {
+    // With a limit, complete lists the parts first, so the retry meets "no such upload" in the
+    // middleware itself (as every retry does on AWS) and must recognise the finished object.
+    const { key, uploadId } = (await create()).body;
+    const data = randomData(1000);
+    const signed = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(data) }), { user });
+    const put = await putTo(signed.body.url, data, signed.body.headers);
+    const body = { parts: [{ PartNumber: 1, ETag: put.etag }] };
+    const first = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), { user, json: body });
+    expect(first.status).toBe(200);
+    expect(first.body.etag).toMatch(/^"[0-9a-f]{32}-1"$/);
+    const retried = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), { user, json: body });
+    expect(retried).toMatchObject({ status: 200, body: { key, bucket: server.bucket, etag: first.body.etag } });
+    const wrong = await callApi(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: `"${'0'.repeat(32)}"` }] } });
+    expect(wrong).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
   });
 
   it('puts the limit into the POST policy, so S3 itself refuses a larger form upload', async () => {

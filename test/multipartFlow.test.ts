@@ -98,11 +98,34 @@ describe('multipart upload through the routes', () => {
     expect(completed.body.etag).toBe(`"${md5Hex(digests)}-3"`);
 
     expect(sha256Hex(await readObject(key))).toBe(sha256Hex(file));
+
+    // A retried complete (its first answer lost) succeeds again: the object's ETag proves it.
+    const again = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), {
+      user,
+      json: { parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: etags[n - 1] })) },
+    });
+    expect(again).toMatchObject({ status: 200, body: { key, etag: completed.body.etag } });
+    // Other parts do not match the object: no such upload.
+    const other = await callApi(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: etags[0] }] } });
+    expect(other).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
+
     const head = await s3.send(new HeadObjectCommand({ Bucket: server.bucket, Key: key }));
     expect(head.ContentType).toBe('video/mp4');
     expect(head.ContentLength).toBe(file.length);
     expect(head.Metadata?.name).toBe('holiday video.mp4');
     expect(head.Metadata?.caption).toBe(`=?UTF-8?B?${Buffer.from('Été à Zürich').toString('base64')}?=`);
+  });
+
+  it('keeps letters of any script in keys, and the presigned URLs for them work', async () => {
+    const file = randomData(4096);
+    const { key, uploadId } = await create('Été à Zürich — 日本 (2).bin');
+    expect(key.endsWith('/Été_à_Zürich_日本_2_.bin')).toBe(true);
+    const signed = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(file) }), { user });
+    const put = await putTo(signed.body.url, file, signed.body.headers);
+    expect(put.status).toBe(200);
+    const completed = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: put.etag }] } });
+    expect(completed.status).toBe(200);
+    expect(sha256Hex(await readObject(key))).toBe(sha256Hex(file));
   });
 
   it('S3 rejects a part whose bytes differ from the signed MD5 (400 BadDigest), and one of another length (403)', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PARTS, MIN_PART_SIZE } from '../contract.js';
 import { choosePartSize } from '../middleware/createUploadHandlers.js';
+import { multipartETag } from '../middleware/multipartETag.js';
 import { createObjectKey, isKeyInPrefix, sanitizeFilename } from '../middleware/objectKey.js';
 import { parseCompleteParts, parseMd5, parseMetadata, parsePartNumber, parseKey } from '../middleware/parseInput.js';
 import { UploadError } from '../middleware/UploadError.js';
@@ -56,6 +57,8 @@ describe('object keys', () => {
     ['<script>.html', 'script_.html'],
     ['???', 'file'],
     ['日本語のファイル.txt', '日本語のファイル.txt'],
+    ['evil\u202Etxt.exe', 'evil_txt.exe'],
+    ['a\u2215b／c.txt', 'a_b_c.txt'],
   ])('sanitizeFilename(%o) is %o', (input, output) => expect(sanitizeFilename(input)).toBe(output));
 
   it('keeps the extension when shortening', () => {
@@ -88,4 +91,12 @@ describe('choosePartSize', () => {
     expect(Math.ceil(size / partSize)).toBeLessThanOrEqual(MAX_PARTS);
     expect(partSize).toBe(21 * MiB);
   });
+});
+
+describe('multipartETag', () => {
+  it('is the MD5 of the binary part digests, then -N', () => {
+    // md5("") and md5("a"), concatenated as bytes, hashed: computed independently with openssl.
+    expect(multipartETag(['"d41d8cd98f00b204e9800998ecf8427e"', '0cc175b9c0f1b6a831c399e269772661'])).toBe('"68083ea43d0307eecfa2b4749f19df15-2"');
+  });
+  it('is undefined when a part ETag is not an MD5', () => expect(multipartETag(['"abc"'])).toBeUndefined());
 });
