@@ -6,6 +6,7 @@
 import { CreateBucketCommand, GetBucketCorsCommand, ListBucketsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -176,8 +177,11 @@ async function stopDaemon(dir: string, name: string): Promise<void> {
   throw new Error(`${name} (pid ${pid}) did not stop`);
 }
 
-/** Synchronous last resort for process exit: SIGKILL every daemon of this folder whose PID we saw. */
-function killSync(pids: Map<string, number>): void {
+/**
+ * Synchronous last resort when the process exits without stop(): SIGKILL every daemon whose PID we
+ * saw and remove the folder, so a crashed run leaves nothing behind.
+ */
+function killSync(pids: Map<string, number>, dir: string): void {
   for (const pid of pids.values()) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -185,6 +189,7 @@ function killSync(pids: Map<string, number>): void {
       // already gone
     }
   }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 async function logTail(dir: string, name: string): Promise<string> {
@@ -213,7 +218,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
   const dir = await mkdtemp(join(tmpdir(), 'local-s3-'));
   const conf = join(dir, 'ceph.conf');
   const pids = new Map<string, number>();
-  const onExit = () => killSync(pids);
+  const onExit = () => killSync(pids, dir);
   process.on('exit', onExit);
   const ceph = (args: string[]) => exec('ceph', ['-c', conf, ...args]);
   const remember = async (name: string) => {
