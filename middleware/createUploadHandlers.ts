@@ -1,13 +1,4 @@
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-  type Part,
-} from '@aws-sdk/client-s3';
-import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import {
   MAX_OBJECT_SIZE,
   MAX_PARTS,
   MAX_SINGLE_UPLOAD_SIZE,
@@ -23,9 +14,9 @@ import {
   type ParamsResponse,
   type SignPartResponse,
 } from '../contract.js';
+import { createBucket } from './createBucket.js';
 import { createPresigner } from './createPresigner.js';
 import { encodeMetadata } from './encodeMetadata.js';
-import { mapS3Error } from './mapS3Error.js';
 import { multipartETag } from './multipartETag.js';
 import { createObjectKey, isKeyInPrefix } from './objectKey.js';
 import { assertPrefix, resolveOptions, type ResolvedOptions, type UploadOptions } from './options.js';
@@ -56,12 +47,6 @@ export interface UploadHandlers<Req> {
 }
 
 const MiB = 1024 * 1024;
-
-/** An ETag in S3's quoted form (`"abc-3"`); undefined when empty. */
-function quoteETag(etag: string | undefined): string | undefined {
-  if (etag === undefined || etag === '') return undefined;
-  return etag.startsWith('"') ? etag : `"${etag}"`;
-}
 
 /** Part size for a file: the preferred size, raised to whole MiB so the file fits in 10,000 parts. */
 export function choosePartSize(fileSize: number, preferred: number): number {
@@ -100,6 +85,7 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
   const options = resolveOptions(userOptions);
   const { client, bucket, expiresIn, maxFileSize } = options;
   const presigner = createPresigner(client, bucket);
+  const s3 = createBucket(client, bucket, presigner);
 
   async function authorize(req: Req, operation: Operation): Promise<void> {
     if ((await options.authorize(req, operation)) !== true) {
@@ -125,8 +111,8 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
   async function newKey(req: Req, filename: string, type: string, metadata: Metadata): Promise<string> {
     const prefix = await callerPrefix(req);
     const key = options.getKey ? await options.getKey({ filename, type, metadata, prefix, req }) : createObjectKey(prefix, filename);
-    parse.parseKey(key);
-    if (!isKeyInPrefix(key, prefix)) throw new Error(`getKey returned "${key}", which lies outside the caller's prefix "${prefix}"`);
+    // A bad key from getKey is the app's bug, not the client's: a 500, not a 400.
+    if (!parse.isValidKey(key) || !isKeyInPrefix(key, prefix)) throw new Error(`getKey returned ${JSON.stringify(key)}, which is not a valid key inside the caller's prefix "${prefix}"`);
     return key;
   }
 
@@ -154,82 +140,23 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     return presigner.presignUploadPart({ key, uploadId, expiresIn, ...part });
   }
 
-  /** Every part of the upload, following ListParts pages. */
-  async function listAllParts(key: string, uploadId: string): Promise<Part[]> {
-    const parts: Part[] = [];
-    let marker: string | undefined;
-    // 10,000 parts at 1,000 a page: 10 pages; one more to see the end. A store that never ends the list is cut off.
-    for (let page = 0; page <= MAX_PARTS / 1000; page += 1) {
-      const result = await client
-        .send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }))
-        .catch((error: unknown) => { throw mapS3Error(error, 'list the parts'); });
-      parts.push(...(result.Parts ?? []));
-      const next = result.NextPartNumberMarker;
-      if (result.IsTruncated !== true || next === undefined || next === marker) return parts;
-      marker = next;
-    }
-    return parts;
-  }
-
-  /** Throws 404 `upload_not_found` when S3 knows no such upload. */
-  async function assertUploadExists(key: string, uploadId: string): Promise<void> {
-    await client
-      .send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MaxParts: 1 }))
-      .catch((error: unknown) => {
-        const mapped = mapS3Error(error, 'list the parts');
-        if (mapped.code === 'upload_not_found') throw mapped;
-      });
-  }
-
-  async function abort(key: string, uploadId: string): Promise<void> {
-    await client
-      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }))
-      .catch((error: unknown) => { throw mapS3Error(error, 'abort the upload'); });
-  }
-
   async function complete(key: string, uploadId: string, parts: CompleteRequest['parts']): Promise<CompleteResponse> {
     if (maxFileSize < MAX_OBJECT_SIZE) {
       const named = new Set(parts.map((p) => p.PartNumber));
-      const total = (await listAllParts(key, uploadId))
-        .filter((part) => named.has(part.PartNumber ?? 0))
-        .reduce((sum, part) => sum + (part.Size ?? 0), 0);
+      const total = (await s3.listParts(key, uploadId)).filter((part) => named.has(part.PartNumber)).reduce((sum, part) => sum + part.Size, 0);
       if (total > maxFileSize) {
-        await abort(key, uploadId);
+        await s3.abort(key, uploadId);
         throw new UploadError('file_too_large', `The upload is ${total} bytes; the limit is ${maxFileSize} bytes. It was aborted.`);
       }
     }
-    const result = await client
-      .send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }))
-      .catch(async (error: unknown) => {
-        const mapped = mapS3Error(error, 'complete the upload');
-        // radosgw answers Complete on an unknown upload with 500 InternalError ("completion already
-        // in progress"); asking for its parts tells a missing upload from a real failure.
-        if (mapped.code === 's3_error') await assertUploadExists(key, uploadId);
-        throw mapped;
-      });
-    // radosgw answers Complete with an empty ETag (FACTS §2), or an unquoted one when the upload
-    // was already completed; HeadObject has it, quoted as S3 quotes ETags everywhere.
-    const etag = quoteETag(result.ETag) ?? (await headETag(key));
-    const response: CompleteResponse = { location: result.Location || (await objectLocation(key)), key, bucket };
-    if (etag !== undefined) response.etag = etag;
-    return response;
-  }
-
-  async function headETag(key: string): Promise<string | undefined> {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-    return quoteETag(head?.ETag);
+    return { ...(await s3.complete(key, uploadId, parts)), key, bucket };
   }
 
   /** The answer of an earlier, successful complete of these very parts, if the object proves it by its ETag. */
   async function completedEarlier(key: string, parts: CompleteRequest['parts']): Promise<CompleteResponse | undefined> {
     const expected = multipartETag(parts.map((part) => part.ETag));
-    if (expected === undefined || (await headETag(key)) !== expected) return undefined;
-    return { location: await objectLocation(key), key, bucket, etag: expected };
-  }
-
-  async function objectLocation(key: string): Promise<string> {
-    const base = await presigner.bucketUrl();
-    return `${base.href}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    if (expected === undefined || (await s3.headETag(key)) !== expected) return undefined;
+    return { location: await s3.objectUrl(key), key, bucket, etag: expected };
   }
 
   return {
@@ -257,13 +184,7 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       const fields: Record<string, string> = { 'Content-Type': type };
       for (const [name, value] of Object.entries(s3Metadata)) fields[`x-amz-meta-${name}`] = value;
       const max = Math.min(maxFileSize, MAX_SINGLE_UPLOAD_SIZE);
-      const { url, fields: signedFields } = await createPresignedPost(client, {
-        Bucket: bucket,
-        Key: key,
-        Fields: fields,
-        Conditions: [['content-length-range', size ?? 0, size ?? max]],
-        Expires: expiresIn,
-      }).catch((error: unknown) => { throw mapS3Error(error, 'sign the upload'); });
+      const { url, fields: signedFields } = await s3.presignPost(key, fields, size ?? 0, size ?? max, expiresIn);
       return { method, url, fields: signedFields, key, expires: expiresIn };
     },
 
@@ -277,11 +198,8 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       checkType(type);
       checkSize(size, 'The file');
       const key = await newKey(req, filename, type, metadata);
-      const result = await client
-        .send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: type, Metadata: encodeMetadata(metadata) }))
-        .catch((error: unknown) => { throw mapS3Error(error, 'create the upload'); });
-      if (result.UploadId === undefined) throw mapS3Error(new Error('CreateMultipartUpload answered no UploadId'), 'create the upload');
-      const response: CreateMultipartResponse = { key, uploadId: result.UploadId, bucket };
+      const uploadId = await s3.createMultipartUpload(key, type, encodeMetadata(metadata));
+      const response: CreateMultipartResponse = { key, uploadId, bucket };
       if (size !== undefined) response.partSize = choosePartSize(size, options.partSize);
       return response;
     },
@@ -324,13 +242,7 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       await authorize(req, 'list');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
-      const parts = await listAllParts(key, uploadId);
-      return parts.map((part) => ({
-        PartNumber: part.PartNumber ?? 0,
-        ETag: part.ETag ?? '',
-        Size: part.Size ?? 0,
-        ...(part.LastModified ? { LastModified: part.LastModified.toISOString() } : {}),
-      }));
+      return s3.listParts(key, uploadId);
     },
 
     async completeMultipartUpload(req, { params, query, body }) {
@@ -354,7 +266,7 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       await authorize(req, 'abort');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
-      await abort(key, uploadId);
+      await s3.abort(key, uploadId);
       return {};
     },
   };

@@ -131,15 +131,24 @@ export function parseOptionalMd5(value: unknown, name = 'md5'): string | undefin
 export const MAX_KEY_BYTES = 1024;
 
 /**
- * An object key as a client echoes it back: non-empty, at most 1024 bytes, no control characters,
- * no `.` or `..` segments and no empty segments (a browser would rewrite such a URL path, and our
- * own keys never have them). Whether the key is the caller's is checked separately.
+ * Whether `value` is a key we would sign: non-empty, at most 1024 bytes, no control characters,
+ * no leading `/`, no `.`, `..` or empty segments (a browser would rewrite such a URL path, and our
+ * own keys never have them).
  */
+export function isValidKey(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    Buffer.byteLength(value) <= MAX_KEY_BYTES &&
+    !CONTROL.test(value) &&
+    !value.startsWith('/') &&
+    value.split('/').every((segment) => segment !== '.' && segment !== '..' && segment !== '')
+  );
+}
+
+/** An object key as a client echoes it back (see {@link isValidKey}); whether it is the caller's is checked separately. */
 export function parseKey(value: unknown): string {
-  const what = `key must be the object key the upload was created with`;
-  if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > MAX_KEY_BYTES) fail('invalid_key', what, value);
-  if (CONTROL.test(value) || value.startsWith('/')) fail('invalid_key', what, value);
-  if (value.split('/').some((segment) => segment === '.' || segment === '..' || segment === '')) fail('invalid_key', what, value);
+  if (!isValidKey(value)) fail('invalid_key', 'key must be the object key the upload was created with', value);
   return value;
 }
 

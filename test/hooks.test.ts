@@ -49,12 +49,12 @@ describe('getKey and prefix', () => {
     await callApi(server.base, 'DELETE', paths.upload(body.uploadId, body.key), { user });
   });
 
-  it('a getKey outside the prefix is a server bug: 500 internal_error, the details only in onError', async () => {
+  it.each(['elsewhere/x', 'test/hooks/../x', 'test/hooks/'])('a getKey answering %o is a server bug: 500 internal_error, the details only in onError', async (bad) => {
     const { errors, onError } = collectErrors();
-    server = await startTestServer({ getKey: () => 'elsewhere/x', onError });
+    server = await startTestServer({ getKey: () => bad, onError });
     const answer = await callApi(server.base, 'POST', paths.createMultipart(), { user, json: { filename: 'a' } });
     expect(answer).toMatchObject({ status: 500, body: { code: 'internal_error', message: 'The upload server failed; the failure is in its logs.' } });
-    expect(String((errors[0]?.cause as Error).message)).toContain('outside the caller\'s prefix');
+    expect(String((errors[0]?.cause as Error).message)).toContain('not a valid key inside the caller\'s prefix');
   });
 
   it('a prefix function returning a bad prefix is a server bug too', async () => {
