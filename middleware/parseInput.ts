@@ -10,6 +10,7 @@ import {
   type ErrorCode,
   type Metadata,
 } from '../contract.js';
+import { encodeMetadataValue } from './encodeMetadata.js';
 import { UploadError } from './UploadError.js';
 
 /** Short, safe description of a client value for error messages: `"abc" (string)`, `3 (number)`. */
@@ -54,7 +55,7 @@ export function parseContentType(value: unknown): string {
   return value;
 }
 
-/** S3 allows 2 KiB of user metadata (names plus values) per object. */
+/** S3 allows 2 KB of user metadata (names plus values, as stored) per object. */
 export const MAX_METADATA_BYTES = 2048;
 const HEADER_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
 
@@ -76,7 +77,8 @@ export function parseMetadata(value: unknown): Metadata {
       fail('invalid_metadata', `metadata.${name} must be a string, number or boolean`, raw);
     }
     const text = String(raw);
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(text);
+    // S3 counts what it stores: the names and the encoded values.
+    bytes += name.length + encodeMetadataValue(text).length;
     result[name.toLowerCase()] = text;
   }
   if (bytes > MAX_METADATA_BYTES) {

@@ -38,6 +38,10 @@ describe('parseMetadata', () => {
   it('keeps strings, stringifies numbers and booleans, drops null and lower-cases names', () => {
     expect(parseMetadata({ Name: 'a.txt', size: 3, ok: true, relativePath: null })).toEqual({ name: 'a.txt', size: '3', ok: 'true' });
   });
+  it('counts non-ASCII values as stored (RFC 2047 encoded, a third larger)', () => {
+    expect(parseMetadata({ a: 'x'.repeat(2000) })).toBeDefined();
+    expect(codeOf(() => parseMetadata({ a: 'é'.repeat(800) }))).toBe('invalid_metadata');
+  });
   it.each([[['a']], [{ 'a b': 'x' }], [{ a: {} }], [{ a: 'x'.repeat(2048) }], ['text']])('refuses %o', (value) =>
     expect(codeOf(() => parseMetadata(value))).toBe('invalid_metadata'));
 });
