@@ -244,5 +244,7 @@ describe('multipart upload through the routes', () => {
     expect(listed).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
     const completed = await callApi(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: `"${md5Hex(data)}"` }] } });
     expect(completed).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
+    const abortedAgain = await callApi(server.base, 'DELETE', paths.upload(uploadId, key), { user });
+    expect(abortedAgain).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
   });
 });
