@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more workers only make radosgw and the tests fight for CPU.
     maxWorkers: 2,
+    reporters: ['default', './test/setup/summaryReporter.ts'],
   },
 });
