@@ -33,6 +33,11 @@ export function createS3Middleware(options: S3MiddlewareOptions): Router {
   }
   const handlers = createUploadHandlers(uploadOptions);
   const router = express.Router();
+  // Answers carry fresh signatures and upload state: no cache may keep or replay them.
+  router.use('/s3', (_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   const json = express.json({ limit: maxBodySize, strict: true });
 
   type Name = Exclude<keyof UploadHandlers<Request>, 'options'>;

@@ -144,6 +144,7 @@ describe('bad input answers 4xx JSON with a stable code', () => {
   it.each(cases)('$name → $code', async ({ method, path, json, rawBody, contentType, code }) => {
     const answer = await callApi<ErrorBody>(server.base, method, path(), { user, json, rawBody, contentType });
     expect(answer.contentType).toMatch(/^application\/json/);
+    expect(answer.cacheControl).toBe('no-store');
     expect(answer.body).toEqual({ code, message: expect.any(String) });
     expect(answer.status).toBe(ERROR_STATUS[code]);
     expect(answer.status).toBeGreaterThanOrEqual(400);

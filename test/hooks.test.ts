@@ -28,7 +28,7 @@ describe('authorize', () => {
       },
     });
     const answer = await callApi(server.base, 'POST', paths.createMultipart(), { user, json: { filename: 'a' } });
-    expect(answer).toEqual({ status: 403, body: { code: 'forbidden', message: 'Sign in first.' }, contentType: expect.stringMatching(/json/) });
+    expect(answer).toEqual({ status: 403, body: { code: 'forbidden', message: 'Sign in first.' }, contentType: expect.stringMatching(/json/), cacheControl: 'no-store' });
   });
 
   it('is told the operation', async () => {
@@ -87,7 +87,7 @@ it('an unreachable S3 answers 502 s3_error without its error text', async () => 
   // A port nothing listens on.
   server = await startTestServer({ s3: { ...config, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }, bucket, onError });
   const answer = await callApi(server.base, 'POST', paths.createMultipart(), { user, json: { filename: 'a' } });
-  expect(answer).toEqual({ status: 502, body: { code: 's3_error', message: 'S3 failed to create the upload; try again later.' }, contentType: expect.stringMatching(/json/) });
+  expect(answer).toEqual({ status: 502, body: { code: 's3_error', message: 'S3 failed to create the upload; try again later.' }, contentType: expect.stringMatching(/json/), cacheControl: 'no-store' });
   expect(String(errors[0]?.cause)).toMatch(/ECONNREFUSED|connect/);
 });
 

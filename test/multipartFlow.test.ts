@@ -58,6 +58,7 @@ describe('multipart upload through the routes', () => {
     // Part 1 through the single-part route.
     const one = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(parts[0]!), size: parts[0]!.length }), { user });
     expect(one.status).toBe(200);
+    expect(one.cacheControl).toBe('no-store');
     expect(one.body.expires).toBe(900);
     expect(one.body.headers).toEqual({ 'Content-MD5': md5Base64(parts[0]!) });
     expect(new URL(one.body.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-md5;host');

@@ -4,6 +4,7 @@ export interface ApiResponse<T = unknown> {
   status: number;
   body: T;
   contentType: string | null;
+  cacheControl: string | null;
 }
 
 /** Calls the middleware as user `user` (sent as `x-test-user`) and parses the JSON answer. */
@@ -24,7 +25,7 @@ export async function callApi<T = unknown>(
   if (options.contentType !== undefined) headers['content-type'] = options.contentType;
   const response = await fetch(`${base}${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, contentType: response.headers.get('content-type') };
+  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, contentType: response.headers.get('content-type'), cacheControl: response.headers.get('cache-control') };
 }
 
 export const md5Base64 = (data: Uint8Array) => createHash('md5').update(data).digest('base64');
