@@ -25,6 +25,14 @@ export const MAX_OBJECT_SIZE = 5 * 1024 * 1024 * MiB;
 /** Largest object one presigned PUT or POST may create. */
 export const MAX_SINGLE_UPLOAD_SIZE = 5 * 1024 * MiB;
 
+/**
+ * Part size for a file of `fileSize` bytes: `preferred`, raised to whole MiB when the file would
+ * not fit in {@link MAX_PARTS} parts. Both sides plan with it, so a resumed upload cuts the same parts.
+ */
+export function choosePartSize(fileSize: number, preferred: number): number {
+  return Math.max(preferred, Math.ceil(fileSize / MAX_PARTS / MiB) * MiB);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Routes, relative to where the middleware is mounted
 // ---------------------------------------------------------------------------------------------

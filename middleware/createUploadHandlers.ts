@@ -1,6 +1,6 @@
 import {
+  choosePartSize,
   MAX_OBJECT_SIZE,
-  MAX_PARTS,
   MAX_SINGLE_UPLOAD_SIZE,
   type AbortResponse,
   type BatchSignResponse,
@@ -44,13 +44,6 @@ export interface UploadHandlers<Req> {
   abortMultipartUpload: Handler<Req, AbortResponse>;
   /** The validated options, for adapters (e.g. `onError`). */
   readonly options: ResolvedOptions<Req>;
-}
-
-const MiB = 1024 * 1024;
-
-/** Part size for a file: the preferred size, raised to whole MiB so the file fits in 10,000 parts. */
-export function choosePartSize(fileSize: number, preferred: number): number {
-  return Math.max(preferred, Math.ceil(fileSize / MAX_PARTS / MiB) * MiB);
 }
 
 function typeAllowed(type: string, allowed: readonly string[] | undefined): boolean {

@@ -1,5 +1,5 @@
 export { createS3Middleware, type S3MiddlewareOptions } from './createS3Middleware.js';
-export { createUploadHandlers, choosePartSize, type RawInput, type UploadHandlers } from './createUploadHandlers.js';
+export { createUploadHandlers, type RawInput, type UploadHandlers } from './createUploadHandlers.js';
 export { createPresigner, type Presigner, type PresignedRequest } from './createPresigner.js';
 export type { KeyContext, UploadOptions } from './options.js';
 export { sanitizeFilename, createObjectKey } from './objectKey.js';

@@ -1,7 +1,6 @@
 /** Pure logic, no I/O: input parsing, key naming, part sizes. */
 import { describe, expect, it } from 'vitest';
-import { MAX_PARTS, MIN_PART_SIZE } from '../contract.js';
-import { choosePartSize } from '../middleware/createUploadHandlers.js';
+import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../contract.js';
 import { multipartETag } from '../middleware/multipartETag.js';
 import { createObjectKey, isKeyInPrefix, sanitizeFilename } from '../middleware/objectKey.js';
 import { parseCompleteParts, parseMd5, parseMetadata, parsePartNumber, parseKey } from '../middleware/parseInput.js';

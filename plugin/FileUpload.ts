@@ -1,0 +1,412 @@
+import type { ListedPart } from '../contract.js';
+import type { ApiClient } from './createApiClient.js';
+import type { HashPool } from './createHashPool.js';
+import type { RequestLimiter } from './createRequestLimiter.js';
+import type { UploadCounters } from './counters.js';
+import { unquoteETag, type Digest } from './digest.js';
+import { multipartETag, multipartETagForm } from './multipartETag.js';
+import { PartSigner, type SignedPart } from './PartSigner.js';
+import { planParts, type PlannedPart } from './planParts.js';
+import { putToS3 } from './putToS3.js';
+import { RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
+import { S3UploadError } from './S3UploadError.js';
+
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+const MD5_HEX = /^[0-9a-f]{32}$/i;
+
+/** The multipart upload a file resumes into; kept in the file's state (`s3Multipart` + `s3Resumable`). */
+export interface MultipartState {
+  uploadId: string;
+  key: string;
+  partSize: number;
+}
+
+export interface UploadResult {
+  location: string;
+  key: string;
+  uploadId?: string;
+}
+
+/** What a file upload needs from the plugin; shared by all files. */
+export interface UploadServices {
+  api: ApiClient;
+  hashPool: HashPool;
+  limiter: RequestLimiter;
+  settings: RetrySettings;
+  /** The plugin's options that shape an upload. */
+  partSize: number | undefined;
+  hashAhead: number;
+  signBatchSize: number;
+  limit: number;
+  stallTimeoutMs: number;
+  count: (name: keyof UploadCounters, by?: number) => void;
+  log: (message: string, type?: 'info' | 'warning' | 'error') => void;
+}
+
+export interface FileToUpload {
+  name: string;
+  type: string;
+  data: Blob;
+  metadata: Record<string, string>;
+  multipart: boolean;
+  /** Where an earlier run (or page) left the upload. */
+  resume: MultipartState | undefined;
+}
+
+export interface FileUploadEvents {
+  progress: (bytesUploaded: number, bytesTotal: number) => void;
+  partUploaded: (part: { PartNumber: number; ETag: string }) => void;
+  /** The upload to remember for resume; `undefined` once there is none. */
+  stateChanged: (state: MultipartState | undefined) => void;
+}
+
+const paused = () => new DOMException('The upload was paused.', 'AbortError');
+const removed = () => new DOMException('The file was removed.', 'AbortError');
+
+/**
+ * One file's upload. `start()` runs it (or resumes it: the parts S3 already holds, with the
+ * planned size and the local MD5 as ETag, are not sent again); `pause()` stops it keeping
+ * everything; `remove()` stops it and aborts the multipart upload on S3.
+ */
+export class FileUpload {
+  readonly #file: FileToUpload;
+  readonly #services: UploadServices;
+  readonly #events: FileUploadEvents;
+  #state: MultipartState | undefined;
+  /** MD5s by part number for `#state.partSize` (or of the whole file under 0); kept across runs. */
+  readonly #digests = new Map<number, Digest>();
+  #digestsPartSize: number | undefined;
+  #run: AbortController | undefined;
+  /** Aborted only by `remove()`: create and complete must not be cut off by a pause. */
+  readonly #removal = new AbortController();
+
+  constructor(file: FileToUpload, services: UploadServices, events: FileUploadEvents) {
+    this.#file = file;
+    this.#services = services;
+    this.#events = events;
+    this.#state = file.resume;
+  }
+
+  /** True while a run is going. */
+  get running(): boolean {
+    return this.#run !== undefined;
+  }
+
+  /** Starts a run; `undefined` when one is already going. Rejects with an AbortError when paused or removed. */
+  start(): Promise<UploadResult> | undefined {
+    if (this.#run || this.#removal.signal.aborted) return undefined;
+    const run = new AbortController();
+    this.#run = run;
+    const signal = AbortSignal.any([run.signal, this.#removal.signal]);
+    const work = this.#file.multipart || this.#state ? this.#runMultipart(signal) : this.#runSingle(signal);
+    return work.finally(() => {
+      if (this.#run === run) this.#run = undefined;
+    });
+  }
+
+  pause(): void {
+    this.#run?.abort(paused());
+  }
+
+  /** Stops the upload and aborts it on S3 (best effort, retried by the policy). */
+  remove(): void {
+    if (this.#removal.signal.aborted) return;
+    this.#removal.abort(removed());
+    this.#abortOnS3();
+  }
+
+  #abortOnS3(): void {
+    const state = this.#state;
+    if (!state) return;
+    this.#state = undefined;
+    this.#services.api.abortMultipartUpload(state.uploadId, state.key, AbortSignal.timeout(60_000)).catch((error: unknown) => {
+      this.#services.log(`Could not abort upload ${state.uploadId} on S3: ${String(error)}`, 'warning');
+    });
+  }
+
+  #retryOptions(signal: AbortSignal, extra: Partial<RetryOptions> = {}): RetryOptions {
+    const { count, settings } = this.#services;
+    return {
+      settings,
+      signal,
+      onOffline: () => count('offlineWaits'),
+      onRetry: (decision) => {
+        if (!decision.resign) count('retries');
+        if (decision.rehash) count('rehashes');
+      },
+      ...extra,
+    };
+  }
+
+  async #md5(blob: Blob, signal: AbortSignal): Promise<Digest> {
+    try {
+      return await this.#services.hashPool.md5(blob, signal);
+    } catch (error) {
+      signal.throwIfAborted();
+      throw new S3UploadError('file_unreadable', `Could not read ${this.#file.name}: was it changed, moved or deleted since it was selected?`, { cause: error });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // One presigned PUT
+  // ---------------------------------------------------------------------------------------------
+
+  async #runSingle(signal: AbortSignal): Promise<UploadResult> {
+    const { api, limiter, count } = this.#services;
+    const file = this.#file;
+    if (this.#digestsPartSize !== 0) this.#digests.clear();
+    this.#digestsPartSize = 0;
+    let digest = this.#digests.get(0) ?? (await this.#md5(file.data, signal));
+    this.#digests.set(0, digest);
+    let signedBefore = false;
+    let lifetimeMs: number | undefined;
+
+    const result = await withRetry(
+      async ({ rehash, resign }: Attempt) => {
+        if (rehash) {
+          digest = await this.#md5(file.data, signal);
+          this.#digests.set(0, digest);
+        }
+        const release = await limiter.acquire(signal);
+        try {
+          if (resign || signedBefore) count('resigns');
+          const params = await api.getUploadParameters(
+            { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest.base64, size: file.data.size },
+            signal,
+          );
+          signedBefore = true;
+          if (params.method !== 'PUT') throw new RequestFailure({ kind: 'invalid-response', detail: `a ${params.method} upload instead of a PUT` }, 'sign the upload');
+          lifetimeMs = params.expires * 1000;
+          const { etag } = await putToS3({
+            url: params.url,
+            headers: params.headers ?? {},
+            body: file.data,
+            signal,
+            onProgress: (loaded) => this.#events.progress(Math.min(loaded, file.data.size), file.data.size),
+            what: 'the file',
+            expiresAt: Date.now() + lifetimeMs,
+            stallTimeoutMs: this.#services.stallTimeoutMs,
+          });
+          this.#checkETag(etag, digest, 'the file');
+          const location = new URL(params.url, pageBase()).href.split('?')[0] as string;
+          return { location, key: params.key };
+        } catch (error) {
+          this.#events.progress(0, file.data.size);
+          throw error;
+        } finally {
+          release();
+        }
+      },
+      this.#retryOptions(signal, { lifetimeMs: () => lifetimeMs }),
+    );
+    count('singleUploads');
+    this.#events.progress(file.data.size, file.data.size);
+    return result;
+  }
+
+  /** A readable ETag that is an MD5 must be ours; other forms (SSE-KMS) are S3's word after its Content-MD5 check. */
+  #checkETag(etag: string | undefined, digest: Digest, what: string): string {
+    if (etag === undefined) throw new RequestFailure({ kind: 'no-etag' }, what);
+    const plain = unquoteETag(etag);
+    if (MD5_HEX.test(plain) && plain.toLowerCase() !== digest.hex) throw new RequestFailure({ kind: 'etag-differs', etag }, what);
+    return etag;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Multipart
+  // ---------------------------------------------------------------------------------------------
+
+  /** Lists what S3 holds for a resumed upload; forgets the upload when S3 no longer knows it. */
+  async #listResumed(signal: AbortSignal): Promise<Map<number, ListedPart>> {
+    const listed = new Map<number, ListedPart>();
+    const state = this.#state;
+    if (!state) return listed;
+    try {
+      for (const part of await this.#services.api.listParts(state.uploadId, state.key, signal)) listed.set(part.PartNumber, part);
+    } catch (error) {
+      if (!(error instanceof S3UploadError && error.code === 'upload_not_found')) throw error;
+      this.#services.log(`Upload ${state.uploadId} is gone from S3; starting over.`, 'warning');
+      this.#state = undefined;
+      this.#events.stateChanged(undefined);
+    }
+    return listed;
+  }
+
+  async #create(): Promise<MultipartState> {
+    const file = this.#file;
+    // Not cut off by a pause: S3 would create the upload anyway and we would lose track of it.
+    const created = await this.#services.api.createMultipartUpload(
+      { filename: file.name, type: file.type, metadata: file.metadata, size: file.data.size },
+      this.#removal.signal,
+    );
+    const state = { uploadId: created.uploadId, key: created.key, partSize: this.#services.partSize ?? created.partSize ?? DEFAULT_PART_SIZE };
+    this.#state = state;
+    this.#events.stateChanged(state);
+    return state;
+  }
+
+  async #runMultipart(signal: AbortSignal): Promise<UploadResult> {
+    const listed = await this.#listResumed(signal);
+    const state = this.#state ?? (await this.#create());
+    signal.throwIfAborted();
+    const services = this.#services;
+    const size = this.#file.data.size;
+    const parts = planParts(size, state.partSize);
+    if (this.#digestsPartSize !== state.partSize) this.#digests.clear();
+    this.#digestsPartSize = state.partSize;
+
+    const inner = new AbortController();
+    const abortInner = () => inner.abort(signal.reason);
+    signal.addEventListener('abort', abortInner, { once: true });
+    const runSignal = inner.signal;
+
+    const loaded = new Map<number, number>();
+    const etags = new Map<number, string>();
+    const report = () => {
+      let sum = 0;
+      for (const bytes of loaded.values()) sum += bytes;
+      this.#events.progress(sum, size);
+    };
+    const queue = parts.slice();
+    const hashing = new Map<number, Promise<Digest>>();
+    const slice = (part: PlannedPart) => this.#file.data.slice(part.start, part.end);
+    const isHeld = (part: PlannedPart, digest: Digest) => {
+      const held = listed.get(part.partNumber);
+      return held !== undefined && held.Size === part.size && unquoteETag(held.ETag).toLowerCase() === digest.hex;
+    };
+
+    const hash = (part: PlannedPart): Promise<Digest> => {
+      let promise = hashing.get(part.partNumber);
+      if (!promise) {
+        const known = this.#digests.get(part.partNumber);
+        promise = known
+          ? Promise.resolve(known)
+          : this.#md5(slice(part), runSignal).then((digest) => {
+              this.#digests.set(part.partNumber, digest);
+              return digest;
+            });
+        promise.catch(() => {}); // look-ahead hashes may be abandoned by an abort
+        hashing.set(part.partNumber, promise);
+      }
+      return promise;
+    };
+    const digestOf = (part: PlannedPart) => {
+      const digest = hash(part);
+      for (const next of queue.slice(0, services.hashAhead)) void hash(next);
+      return digest;
+    };
+
+    const signer = new PartSigner({
+      sign: (batch) => services.api.signParts(state.uploadId, state.key, batch, runSignal),
+      upcoming: () =>
+        queue.flatMap((part) => {
+          const digest = this.#digests.get(part.partNumber);
+          return digest && !isHeld(part, digest) ? [{ part, digest }] : [];
+        }),
+      batchSize: services.signBatchSize,
+      settings: services.settings,
+      onResign: () => services.count('resigns'),
+    });
+
+    const sendPart = async (part: PlannedPart, first: Digest): Promise<string> => {
+      let digest = first;
+      let signed: SignedPart | undefined;
+      const what = `part ${part.partNumber}`;
+      return withRetry(
+        async ({ resign, rehash }) => {
+          if (rehash) {
+            // BadDigest: read the bytes again; if the file really changed, the new MD5 is signed.
+            digest = await this.#md5(slice(part), runSignal);
+            this.#digests.set(part.partNumber, digest);
+          }
+          const release = await services.limiter.acquire(runSignal);
+          try {
+            signed = await signer.urlFor(part, digest, resign);
+            const { etag } = await putToS3({
+              url: signed.url,
+              headers: signed.headers,
+              body: slice(part),
+              signal: runSignal,
+              onProgress: (bytes) => {
+                loaded.set(part.partNumber, Math.min(bytes, part.size));
+                report();
+              },
+              what,
+              expiresAt: signed.expiresAt,
+              stallTimeoutMs: services.stallTimeoutMs,
+            });
+            const checked = this.#checkETag(etag, digest, what);
+            services.count('partsUploaded');
+            if (unquoteETag(checked).toLowerCase() === digest.hex) services.count('partsVerified');
+            return checked;
+          } catch (error) {
+            // A failed attempt's bytes don't count: the retry sends them again.
+            loaded.set(part.partNumber, 0);
+            report();
+            throw error;
+          } finally {
+            release();
+          }
+        },
+        this.#retryOptions(runSignal, { partNumber: part.partNumber, lifetimeMs: () => signed?.lifetimeMs }),
+      );
+    };
+
+    const runner = async () => {
+      for (let part = queue.shift(); part; part = queue.shift()) {
+        const digest = await digestOf(part);
+        if (isHeld(part, digest)) {
+          etags.set(part.partNumber, listed.get(part.partNumber)?.ETag as string);
+          services.count('partsSkipped');
+        } else {
+          const etag = await sendPart(part, digest);
+          etags.set(part.partNumber, etag);
+          this.#events.partUploaded({ PartNumber: part.partNumber, ETag: etag });
+        }
+        loaded.set(part.partNumber, part.size);
+        report();
+      }
+    };
+
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(services.limit, parts.length) }, () =>
+          runner().catch((error: unknown) => {
+            inner.abort(error); // one part failed for good: stop the others
+            throw error;
+          }),
+        ),
+      );
+    } finally {
+      signal.removeEventListener('abort', abortInner);
+    }
+
+    const completed = await services.api.completeMultipartUpload(
+      state.uploadId,
+      state.key,
+      { parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: etags.get(part.partNumber) as string })) },
+      this.#removal.signal,
+    );
+    await this.#verifyObject(completed.etag, parts);
+    this.#state = undefined;
+    this.#digests.clear();
+    this.#events.stateChanged(undefined);
+    return { location: completed.location, key: completed.key, uploadId: state.uploadId };
+  }
+
+  /** The object's ETag, when it has the multipart form, must be `md5(part digests)-N`. */
+  async #verifyObject(etag: string | undefined, parts: PlannedPart[]): Promise<void> {
+    const form = etag === undefined ? undefined : multipartETagForm(etag);
+    if (form === undefined) return;
+    const expected = await multipartETag(parts.map((part) => this.#digests.get(part.partNumber) as Digest));
+    if (form !== expected) {
+      throw new S3UploadError('etag_mismatch', `The assembled object's ETag ${form} is not ${expected}, what its ${parts.length} parts add up to.`);
+    }
+    this.#services.count('objectsVerified');
+  }
+}
+
+/** Base for resolving a relative URL (the middleware may answer one). */
+function pageBase(): string {
+  return typeof location === 'undefined' ? 'http://localhost/' : location.href;
+}

@@ -1,0 +1,256 @@
+import { BasePlugin, EventManager, type Uppy } from '@uppy/core';
+import type { Body, Meta, UppyFile } from '@uppy/core/utils';
+import { filterFilesToEmitUploadStarted, filterFilesToUpload, getAllowedMetaFields } from '@uppy/core/utils';
+import { emptyCounters, type UploadCounters } from './counters.js';
+import { createApiClient, type ApiClient } from './createApiClient.js';
+import { createHashPool, type HashPool } from './createHashPool.js';
+import { createRequestLimiter, type RequestLimiter } from './createRequestLimiter.js';
+import { FileUpload, type MultipartState, type UploadResult, type UploadServices } from './FileUpload.js';
+import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
+import type { RetrySettings } from './retryPolicy.js';
+import { S3UploadError } from './S3UploadError.js';
+
+/** What `upload-success` carries in `response.body`, as with the stock plugin. */
+export interface S3UploadBody extends Body {
+  location: string;
+  key: string;
+}
+
+/** The plugin's state (`uppy.getState().plugins[id]`): the counters, updated as they change. */
+export type S3ResumableUploadState = {
+  counters: UploadCounters;
+};
+
+declare module '@uppy/core' {
+  export interface UppyEventMap<M extends Meta, B extends Body> {
+    's3-multipart:part-uploaded': (file: UppyFile<M, B>, part: { PartNumber: number; ETag: string }) => void;
+  }
+}
+
+declare module '@uppy/core/utils' {
+  // An augmentation must repeat the interface's type parameters, used or not.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  export interface LocalUppyFile<M extends Meta, B extends Body> {
+    /** The multipart upload to resume, as the stock `@uppy/aws-s3` keeps it (Golden Retriever persists it). */
+    s3Multipart?: { uploadId: string; key: string };
+    /** Our addition to `s3Multipart`: the part size the upload was planned with. */
+    s3Resumable?: { partSize: number };
+  }
+}
+
+/**
+ * An Uppy 6 uploader for the `uppy-s3-resumable` middleware: every part's MD5 (computed in a Web
+ * Worker) is signed into its URL so S3 rejects corrupted bytes; parts go out in parallel under one
+ * request limit; URLs are re-signed before or when they expire; failures are retried by one
+ * policy; uploads resume (retry, pause, page reload with Golden Retriever) from the parts S3
+ * holds whose size and ETag match.
+ *
+ * @example
+ * ```ts
+ * const uppy = new Uppy().use(Dashboard, { inline: true, target: '#app' })
+ *   .use(S3ResumableUpload, { endpoint: '/upload' });
+ * ```
+ */
+export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugin<ResolvedOptions<M, B>, M, B, S3ResumableUploadState> {
+  static VERSION = '0.1.0';
+
+  readonly #api: ApiClient;
+  readonly #limiter: RequestLimiter;
+  #hashPool: HashPool | undefined;
+  readonly #uploads = new Map<string, FileUpload>();
+  #counters = emptyCounters();
+
+  constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
+    const resolved = resolveOptions(options);
+    super(uppy, resolved);
+    this.type = 'uploader';
+    this.id = resolved.id ?? 'S3ResumableUpload';
+    this.#limiter = createRequestLimiter(resolved.limit);
+    this.#api = createApiClient({
+      endpoint: resolved.endpoint,
+      headers: resolved.headers,
+      credentials: resolved.credentials,
+      retry: {
+        settings: this.#retrySettings(),
+        onOffline: () => this.#count('offlineWaits'),
+        onRetry: () => this.#count('retries'),
+      },
+    });
+  }
+
+  #retrySettings(): RetrySettings {
+    return { retryDelays: this.opts.retryDelays, expiryMarginMs: this.opts.expiryMargin, maxResigns: this.opts.maxResigns };
+  }
+
+  /** A copy of the counters (parts verified, re-signs, retries…). */
+  getCounters(): UploadCounters {
+    const { bytes, ms } = this.#hashPool?.stats ?? { bytes: 0, ms: 0 };
+    return { ...this.#counters, hashedBytes: bytes, hashMs: Math.round(ms) };
+  }
+
+  #count(name: keyof UploadCounters, by = 1): void {
+    this.#counters = { ...this.#counters, [name]: this.#counters[name] + by };
+    this.setPluginState({ counters: this.getCounters() });
+  }
+
+  override install(): void {
+    this.setPluginState({ counters: this.getCounters() });
+    this.#setResumable(true);
+    this.uppy.addUploader(this.#upload);
+    this.uppy.on('file-removed', this.#onFileRemoved);
+  }
+
+  override uninstall(): void {
+    this.#setResumable(false);
+    this.uppy.removeUploader(this.#upload);
+    this.uppy.off('file-removed', this.#onFileRemoved);
+    for (const upload of this.#uploads.values()) upload.pause();
+    this.#hashPool?.terminate();
+    this.#hashPool = undefined;
+  }
+
+  #setResumable(value: boolean): void {
+    const { capabilities } = this.uppy.getState();
+    this.uppy.setState({ capabilities: { ...capabilities, resumableUploads: value } });
+  }
+
+  /** Removing a file (or cancel-all) aborts its upload on S3, running or not. */
+  #onFileRemoved = (file: UppyFile<M, B>): void => {
+    const upload = this.#uploads.get(file.id);
+    if (upload) {
+      upload.remove();
+      this.#uploads.delete(file.id);
+      return;
+    }
+    const state = 's3Multipart' in file ? file.s3Multipart : undefined;
+    if (state) {
+      this.#api.abortMultipartUpload(state.uploadId, state.key, AbortSignal.timeout(60_000)).catch((error: unknown) => {
+        this.uppy.log(`[S3ResumableUpload] Could not abort upload ${state.uploadId}: ${String(error)}`, 'warning');
+      });
+    }
+  };
+
+  #services(): UploadServices {
+    this.#hashPool ??= createHashPool({ size: this.opts.hashWorkers, createWorker: this.opts.createWorker });
+    return {
+      api: this.#api,
+      hashPool: this.#hashPool,
+      limiter: this.#limiter,
+      settings: this.#retrySettings(),
+      partSize: this.opts.partSize,
+      hashAhead: this.opts.hashAhead,
+      signBatchSize: this.opts.signBatchSize,
+      limit: this.opts.limit,
+      stallTimeoutMs: this.opts.stallTimeout,
+      count: (name, by) => this.#count(name, by),
+      log: (message, type) => this.uppy.log(`[S3ResumableUpload] ${message}`, type === 'info' ? undefined : type),
+    };
+  }
+
+  #upload = async (fileIDs: string[]): Promise<void> => {
+    if (fileIDs.length === 0) return;
+    const files = filterFilesToUpload(this.uppy.getFilesByIds(fileIDs));
+    this.uppy.emit('upload-start', filterFilesToEmitUploadStarted(files));
+    await Promise.allSettled(files.map((file) => this.#uploadFile(file.id)));
+  };
+
+  #metadata(file: UppyFile<M, B>): Record<string, string> {
+    const metadata: Record<string, string> = {};
+    for (const name of getAllowedMetaFields(this.opts.allowedMetaFields, file.meta)) {
+      const value: unknown = file.meta[name];
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') metadata[name] = String(value);
+    }
+    return metadata;
+  }
+
+  #shouldUseMultipart(file: UppyFile<M, B>): boolean {
+    const { shouldUseMultipart } = this.opts;
+    const wanted = typeof shouldUseMultipart === 'function' ? shouldUseMultipart(file) : shouldUseMultipart;
+    return wanted && (file.size ?? 0) > 0; // an empty file has no part to send
+  }
+
+  /** Uploads one file; settles when it succeeded, failed or was removed (not when paused). */
+  #uploadFile(fileID: string): Promise<void> {
+    const file = this.uppy.getFile(fileID);
+    if (!file) return Promise.resolve();
+    if (file.isRemote) {
+      this.uppy.emit('upload-error', file, new S3UploadError('file_missing', 'Files from remote providers need Companion; this plugin uploads local files.'));
+      return Promise.resolve();
+    }
+    if (!(file.data instanceof Blob)) {
+      this.uppy.emit('upload-error', file, new S3UploadError('file_missing', `Select ${file.name ?? 'the file'} again: its data did not survive the page reload.`));
+      return Promise.resolve();
+    }
+    const resume: MultipartState | undefined = file.s3Multipart
+      ? { ...file.s3Multipart, partSize: file.s3Resumable?.partSize ?? this.opts.partSize ?? 8 * 1024 * 1024 }
+      : undefined;
+
+    return new Promise<void>((resolve) => {
+      const events = new EventManager(this.uppy);
+      const upload = new FileUpload(
+        {
+          name: file.name ?? 'file',
+          type: file.type || 'application/octet-stream',
+          data: file.data as Blob,
+          metadata: this.#metadata(file),
+          multipart: this.#shouldUseMultipart(file),
+          resume,
+        },
+        this.#services(),
+        {
+          progress: (bytesUploaded, bytesTotal) => {
+            const current = this.uppy.getFile(fileID);
+            if (!current) return;
+            this.uppy.emit('upload-progress', current, { uploadStarted: current.progress.uploadStarted ?? Date.now(), bytesUploaded, bytesTotal });
+          },
+          partUploaded: (part) => {
+            const current = this.uppy.getFile(fileID);
+            if (current) this.uppy.emit('s3-multipart:part-uploaded', current, part);
+          },
+          stateChanged: (state) => {
+            if (!this.uppy.getFile(fileID)) return;
+            this.uppy.setFileState(fileID, {
+              s3Multipart: state && { uploadId: state.uploadId, key: state.key },
+              s3Resumable: state && { partSize: state.partSize },
+            } as Partial<UppyFile<M, B>>);
+          },
+        },
+      );
+      this.#uploads.set(fileID, upload);
+
+      const finish = () => {
+        events.remove();
+        if (this.#uploads.get(fileID) === upload) this.#uploads.delete(fileID);
+        resolve();
+      };
+      const succeed = (result: UploadResult) => {
+        const current = this.uppy.getFile(fileID);
+        if (current) {
+          this.uppy.emit('upload-success', current, {
+            status: 200,
+            body: { location: result.location, key: result.key } as unknown as B,
+            uploadURL: result.location,
+          });
+        }
+        finish();
+      };
+      const fail = (error: unknown) => {
+        if (error instanceof DOMException && error.name === 'AbortError') return; // paused; removal finishes below
+        const current = this.uppy.getFile(fileID);
+        if (current) this.uppy.emit('upload-error', current, error instanceof Error ? error : new Error(String(error)));
+        finish();
+      };
+      const go = () => {
+        if (this.uppy.getFile(fileID)?.isPaused) return; // resumes on 'upload-pause' false or 'resume-all'
+        upload.start()?.then(succeed, fail);
+      };
+
+      events.onFilePause(fileID, (isPaused) => (isPaused ? upload.pause() : go()));
+      events.onPauseAll(fileID, () => upload.pause());
+      events.onResumeAll(fileID, go);
+      events.onFileRemove(fileID, finish);
+      events.on('cancel-all', finish);
+      go();
+    });
+  }
+}

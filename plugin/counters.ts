@@ -1,0 +1,40 @@
+/** What the plugin has done since it was installed; readable by the page (`plugin.getCounters()`). */
+export interface UploadCounters {
+  /** Parts S3 accepted with their signed Content-MD5. */
+  partsUploaded: number;
+  /** Parts whose ETag S3 answered equals the MD5 the worker computed. */
+  partsVerified: number;
+  /** Parts not sent again on resume: S3 held them with the planned size and the local MD5 as ETag. */
+  partsSkipped: number;
+  /** Multipart objects whose final ETag equals `md5(part digests)-N`. */
+  objectsVerified: number;
+  /** Files uploaded with one presigned PUT. */
+  singleUploads: number;
+  /** URLs signed again because they were about to expire or S3 refused them as expired. */
+  resigns: number;
+  /** Requests retried after a failure (network, 5xx, 429, BadDigest), to S3 or the middleware. */
+  retries: number;
+  /** Parts read and hashed again after S3 answered BadDigest. */
+  rehashes: number;
+  /** Times an upload waited for the browser to come back online. */
+  offlineWaits: number;
+  /** Bytes hashed, and the hashing time summed over workers (MB/s = bytes / 1e3 / ms). */
+  hashedBytes: number;
+  hashMs: number;
+}
+
+export function emptyCounters(): UploadCounters {
+  return {
+    partsUploaded: 0,
+    partsVerified: 0,
+    partsSkipped: 0,
+    objectsVerified: 0,
+    singleUploads: 0,
+    resigns: 0,
+    retries: 0,
+    rehashes: 0,
+    offlineWaits: 0,
+    hashedBytes: 0,
+    hashMs: 0,
+  };
+}

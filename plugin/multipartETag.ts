@@ -1,0 +1,18 @@
+import { md5 } from 'hash-wasm';
+import type { Digest } from './digest.js';
+
+/**
+ * The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, then `-` and the number
+ * of parts (without quotes). AWS documents it for objects without SSE-KMS/SSE-C; radosgw does the same.
+ */
+export async function multipartETag(parts: readonly Digest[]): Promise<string> {
+  const joined = new Uint8Array(parts.length * 16);
+  parts.forEach((part, index) => joined.set(part.bytes, index * 16));
+  return `${await md5(joined)}-${parts.length}`;
+}
+
+/** `abc…-N` when an ETag has the multipart form, else undefined (SSE-KMS, other stores). */
+export function multipartETagForm(etag: string): string | undefined {
+  const match = /^"?([0-9a-f]{32}-\d+)"?$/i.exec(etag.trim());
+  return match?.[1]?.toLowerCase();
+}

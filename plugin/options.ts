@@ -1,0 +1,145 @@
+import type { PluginOpts } from '@uppy/core';
+import type { Body, Meta, UppyFile } from '@uppy/core/utils';
+import { MAX_PART_SIZE, MIN_PART_SIZE } from '../contract.js';
+
+const MiB = 1024 * 1024;
+
+/** Options of {@link S3ResumableUpload}. Only `endpoint` is required. */
+export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extends PluginOpts {
+  /**
+   * Where the middleware is mounted: its `/s3/...` routes live under this URL
+   * (like the stock plugin's `companionEndpoint`).
+   * @example '/upload'
+   */
+  endpoint: string;
+  /**
+   * Requests to S3 running at once, shared by all files and all their parts.
+   * @default 6
+   */
+  limit?: number;
+  /**
+   * Whether a file goes up in parts (resumable, parallel) or in one presigned PUT.
+   * @default files larger than 8 MiB go multipart
+   */
+  shouldUseMultipart?: boolean | ((file: UppyFile<M, B>) => boolean);
+  /**
+   * Size of every part but the last, in bytes (5 MiB to 5 GiB); raised when a file would need
+   * more than 10,000 parts.
+   * @default the middleware's `partSize` answer, else 8 MiB
+   */
+  partSize?: number;
+  /**
+   * Web Workers computing part MD5s.
+   * @default 2
+   */
+  hashWorkers?: number;
+  /**
+   * Parts of one file hashed ahead of those being sent, so hashing overlaps with sending.
+   * @default 4
+   */
+  hashAhead?: number;
+  /**
+   * Parts signed per request to the batch route (URLs are signed just before they are used).
+   * @default 5
+   */
+  signBatchSize?: number;
+  /**
+   * Delays before each retry of a failed request, ms; their count bounds the retries.
+   * @default [0, 1000, 3000, 5000, 10000]
+   */
+  retryDelays?: number[];
+  /**
+   * A URL with less than this left of its life is signed again before it is used, ms
+   * (at most half the URL's lifetime).
+   * @default 60000
+   */
+  expiryMargin?: number;
+  /**
+   * Re-signs in a row for one part that S3 refuses as expired before the file fails.
+   * @default 5
+   */
+  maxResigns?: number;
+  /**
+   * A part upload during which no byte moves for this long is aborted and retried, ms.
+   * @default 30000
+   */
+  stallTimeout?: number;
+  /**
+   * Extra headers for calls to the middleware (an auth or CSRF token). Not sent to S3.
+   * @default no extra headers
+   */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /**
+   * `credentials` of calls to the middleware.
+   * @default 'same-origin'
+   */
+  credentials?: RequestCredentials;
+  /**
+   * Metadata fields sent with the file: `true` for all, or a list of names.
+   * @default true
+   */
+  allowedMetaFields?: string[] | boolean;
+  /**
+   * Starts an MD5 worker, for bundlers that don't follow `new Worker(new URL(...))`.
+   * @default the package's `md5Worker.js`
+   */
+  createWorker?: () => Worker;
+}
+
+export type ResolvedOptions<M extends Meta, B extends Body> = PluginOpts &
+  Required<Omit<S3ResumableUploadOptions<M, B>, keyof PluginOpts | 'partSize' | 'createWorker' | 'headers'>> & {
+  partSize: number | undefined;
+  createWorker: (() => Worker) | undefined;
+  headers: () => Record<string, string> | Promise<Record<string, string>>;
+};
+
+const describe = (value: unknown) => `\`${Array.isArray(value) ? `[${value.join(', ')}]` : String(value)}\` (${Array.isArray(value) ? 'array' : typeof value})`;
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`Expected \`${name}\` to be a whole number from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Validates the options once, at construction; the caller's object is not changed. */
+export function resolveOptions<M extends Meta, B extends Body>(options: S3ResumableUploadOptions<M, B>): ResolvedOptions<M, B> {
+  if (typeof options?.endpoint !== 'string' || options.endpoint === '') {
+    throw new TypeError(`Expected \`endpoint\` to be the URL where the middleware is mounted, got ${describe(options?.endpoint)}`);
+  }
+  // An option given as `undefined` takes its default.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as S3ResumableUploadOptions<M, B>;
+  const resolved: ResolvedOptions<M, B> = {
+    limit: 6,
+    shouldUseMultipart: (file: UppyFile<M, B>) => (file.size ?? 0) > 8 * MiB,
+    hashWorkers: 2,
+    hashAhead: 4,
+    signBatchSize: 5,
+    retryDelays: [0, 1000, 3000, 5000, 10_000],
+    expiryMargin: 60_000,
+    maxResigns: 5,
+    stallTimeout: 30_000,
+    credentials: 'same-origin',
+    allowedMetaFields: true,
+    ...given,
+    partSize: options.partSize,
+    createWorker: options.createWorker,
+    headers: typeof options.headers === 'function' ? options.headers : () => ({ ...(options.headers as Record<string, string> | undefined) }),
+  };
+  integer('limit', resolved.limit, 1, 100);
+  integer('hashWorkers', resolved.hashWorkers, 1, 16);
+  integer('hashAhead', resolved.hashAhead, 0, 100);
+  integer('signBatchSize', resolved.signBatchSize, 1, 100);
+  integer('expiryMargin', resolved.expiryMargin, 0, 24 * 3600 * 1000);
+  integer('maxResigns', resolved.maxResigns, 0, 100);
+  integer('stallTimeout', resolved.stallTimeout, 1000, 3600 * 1000);
+  if (resolved.partSize !== undefined) integer('partSize', resolved.partSize, MIN_PART_SIZE, MAX_PART_SIZE);
+  if (!Array.isArray(resolved.retryDelays) || !resolved.retryDelays.every((delay) => Number.isFinite(delay) && delay >= 0)) {
+    throw new TypeError(`Expected \`retryDelays\` to be an array of delays in ms (0 and up), got ${describe(resolved.retryDelays)}`);
+  }
+  const { shouldUseMultipart } = resolved;
+  if (typeof shouldUseMultipart !== 'boolean' && typeof shouldUseMultipart !== 'function') {
+    throw new TypeError(`Expected \`shouldUseMultipart\` to be a boolean or a function, got ${describe(shouldUseMultipart)}`);
+  }
+  return resolved;
+}

@@ -1,0 +1,76 @@
+import { RequestFailure } from './retryPolicy.js';
+
+export interface PutToS3 {
+  url: string;
+  headers: Record<string, string>;
+  /** The part's `File.slice`: Blob bodies stay fast where ArrayBuffers slow down (FACTS §3). */
+  body: Blob;
+  signal: AbortSignal;
+  /** Bytes of the body sent so far. */
+  onProgress: (loaded: number) => void;
+  /** For messages: "part 3". */
+  what: string;
+  /** When the URL expires, ms since epoch (handed to the policy on failure). */
+  expiresAt: number;
+  /** Abort and count as a network failure when no byte moves for this long, ms. */
+  stallTimeoutMs: number;
+}
+
+/** Reads `<Code>` and `<Message>` from an S3 error body. */
+function s3Error(xml: string): { code: string; message: string } {
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
+  return { code: field('Code') || 'UnknownError', message: field('Message') };
+}
+
+/**
+ * PUTs a body to a presigned S3 URL (XHR, for upload progress). Resolves with the ETag header
+ * (undefined when CORS hides it); throws {@link RequestFailure} for the policy to judge, or the
+ * signal's reason when aborted.
+ */
+export function putToS3(request: PutToS3): Promise<{ etag: string | undefined }> {
+  const { signal } = request;
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const xhr = new XMLHttpRequest();
+    let stallTimer: ReturnType<typeof setTimeout> | undefined;
+    let stalled = false;
+    const armStallTimer = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => {
+        stalled = true;
+        xhr.abort();
+      }, request.stallTimeoutMs);
+    };
+    const onAbort = () => xhr.abort();
+    const settle = () => {
+      clearTimeout(stallTimer);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const fail = (failure: ConstructorParameters<typeof RequestFailure>[0]) => reject(new RequestFailure(failure, request.what, request.expiresAt));
+
+    xhr.open('PUT', request.url);
+    for (const [name, value] of Object.entries(request.headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.addEventListener('progress', (event) => {
+      armStallTimer();
+      request.onProgress(event.loaded);
+    });
+    xhr.addEventListener('load', () => {
+      settle();
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ etag: xhr.getResponseHeader('ETag') ?? undefined });
+      const { code, message } = s3Error(xhr.responseText);
+      fail({ kind: 'http', target: 's3', status: xhr.status, code, message });
+    });
+    xhr.addEventListener('error', () => {
+      settle();
+      fail({ kind: 'network' });
+    });
+    xhr.addEventListener('abort', () => {
+      settle();
+      if (stalled && !signal.aborted) fail({ kind: 'network' });
+      else reject(signal.reason);
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+    armStallTimer();
+    xhr.send(request.body);
+  });
+}

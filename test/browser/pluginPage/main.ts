@@ -1,0 +1,52 @@
+/**
+ * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
+ * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever). Exposes `window.uppy`,
+ * `window.plugin` and `window.page` (deterministic test files, SHA-256) to the tests.
+ */
+import Uppy from '@uppy/core';
+import GoldenRetriever from '@uppy/golden-retriever';
+import { S3ResumableUpload } from '../../../plugin/index.js';
+
+const query = new URLSearchParams(location.search);
+const number = (name: string) => (query.has(name) ? Number(query.get(name)) : undefined);
+
+// A fixed id: Golden Retriever keys its stores by it, so a reloaded page finds its files.
+const uppy = new Uppy({ id: 'plugin-test', autoProceed: false });
+uppy.use(S3ResumableUpload, {
+  endpoint: query.get('endpoint') ?? '/api',
+  limit: number('limit'),
+  partSize: number('partSize'),
+  retryDelays: [0, 200, 500, 1000, 2000, 3000],
+});
+if (query.get('golden') === '1') uppy.use(GoldenRetriever);
+
+/** Bytes from a seed (xorshift32): the same file can be made again after a reload. */
+function seededBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  const words = new Uint32Array(bytes.buffer, 0, Math.floor(size / 4));
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    words[i] = x;
+  }
+  for (let i = words.length * 4; i < size; i++) bytes[i] = i & 0xff;
+  return bytes;
+}
+
+const page = {
+  /** A File with fixed content and `lastModified`, so Uppy gives it the same id every time. */
+  makeFile(name: string, size: number, seed: number): File {
+    return new File([seededBytes(size, seed)], name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+  },
+  async sha256(blob: Blob): Promise<string> {
+    const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  },
+};
+
+Object.assign(window, { uppy, plugin: uppy.getPlugin('S3ResumableUpload'), page });
+document.body.dataset.ready = 'true';

@@ -1,0 +1,98 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Browser, Page } from 'playwright-core';
+import type { UploadCounters } from '../../plugin/index.js';
+import { sha256Hex } from './callApi.js';
+
+/** A file the page makes from a seed, so it can make the same bytes again after a reload. */
+export interface SeededFile {
+  name: string;
+  size: number;
+  seed: number;
+}
+
+/** What `window` holds on the test page (test/browser/pluginPage/main.ts). */
+interface PageGlobals {
+  uppy: import('@uppy/core').default;
+  plugin: { getCounters(): UploadCounters };
+  page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string> };
+}
+
+const pluginPage = new URL('../browser/pluginPage/', import.meta.url);
+export { pluginPage };
+
+/** Opens the test page with the given query (`limit`, `partSize`, `golden`) and waits until it is ready. */
+export async function openPluginPage(browser: Browser, base: string, query: Record<string, string | number> = {}): Promise<Page> {
+  const page = await browser.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error));
+  await gotoPluginPage(page, base, query);
+  return page;
+}
+
+export async function gotoPluginPage(page: Page, base: string, query: Record<string, string | number> = {}): Promise<void> {
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
+  await page.goto(`${base}?${search}`);
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+}
+
+/** Adds seeded files to Uppy; answers each file's SHA-256 by name. */
+export function addSeededFiles(page: Page, files: SeededFile[]): Promise<Record<string, string>> {
+  return page.evaluate(async (specs) => {
+    const { uppy, page: helpers } = window as unknown as PageGlobals;
+    const digests: Record<string, string> = {};
+    for (const spec of specs) {
+      const file = helpers.makeFile(spec.name, spec.size, spec.seed);
+      uppy.addFile({ name: spec.name, type: file.type, data: file });
+      digests[spec.name] = await helpers.sha256(file);
+    }
+    return digests;
+  }, files);
+}
+
+export interface UploadOutcome {
+  /** Object key by file name, from `upload-success`'s `body.key`. */
+  keys: Record<string, string>;
+  /** `upload-success`'s `uploadURL` by file name. */
+  urls: Record<string, string>;
+  /** Error message (with its code) by file name. */
+  errors: Record<string, string>;
+}
+
+/** Starts `uppy.upload()` (or only listens when `start` is false) and waits for 'complete'. */
+export function uploadAll(page: Page, { start = true }: { start?: boolean } = {}): Promise<UploadOutcome> {
+  return page.evaluate(
+    (start) =>
+      new Promise<UploadOutcome>((resolve) => {
+        const { uppy } = window as unknown as PageGlobals;
+        const outcome: UploadOutcome = { keys: {}, urls: {}, errors: {} };
+        uppy.on('upload-success', (file, response) => {
+          const body = response.body as { key?: string } | undefined;
+          outcome.keys[file?.name ?? ''] = body?.key ?? '';
+          outcome.urls[file?.name ?? ''] = response.uploadURL ?? '';
+        });
+        uppy.on('upload-error', (file, error) => {
+          outcome.errors[file?.name ?? ''] = `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+        });
+        uppy.on('complete', () => resolve(outcome));
+        if (start) void uppy.upload().catch((error: unknown) => (outcome.errors['*'] = String(error)));
+      }),
+    start,
+  );
+}
+
+export function readCounters(page: Page): Promise<UploadCounters> {
+  return page.evaluate(() => (window as unknown as PageGlobals).plugin.getCounters());
+}
+
+export async function objectSha256(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return sha256Hex(await object.Body!.transformToByteArray());
+}
+
+/** Part PUTs seen by the page (to radosgw, with `partNumber=` in the URL). */
+export function isPartPut(request: { method(): string; url(): string }): boolean {
+  return request.method() === 'PUT' && /[?&]partNumber=\d+/.test(request.url());
+}
+
+export function partNumberOf(url: string): number {
+  return Number(new URL(url).searchParams.get('partNumber'));
+}

@@ -1,0 +1,45 @@
+import express from 'express';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { createS3Middleware, type S3MiddlewareOptions } from '../../middleware/index.js';
+import { s3ClientConfig } from './testServer.js';
+
+export interface PageServer {
+  /** The page's address, e.g. `http://127.0.0.1:PORT/`. */
+  url: string;
+  bucket: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One Express app on 127.0.0.1: the middleware at `/api` (keys under `test/page/`), and a page
+ * folder served by Vite in development mode (TypeScript and the MD5 worker compiled on the fly).
+ */
+export async function startPageServer(pageFolder: URL, options: Partial<S3MiddlewareOptions> = {}): Promise<PageServer> {
+  const { bucket, ...s3 } = s3ClientConfig();
+  const app = express();
+  app.use('/api', createS3Middleware({ s3, bucket, prefix: 'test/page/', onError: () => {}, ...options }));
+  const vite: ViteDevServer = await createViteServer({
+    root: fileURLToPath(pageFolder),
+    configFile: false,
+    logLevel: 'warn',
+    server: { middlewareMode: true, hmr: false },
+    appType: 'spa',
+    // Everything the page and the worker import, bundled up front: a dependency found late makes Vite reload the page mid-test.
+    optimizeDeps: { include: ['@uppy/core', '@uppy/core/utils', '@uppy/golden-retriever', 'hash-wasm'] },
+  });
+  app.use(vite.middlewares);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    bucket,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await vite.close();
+    },
+  };
+}
