@@ -108,9 +108,23 @@ export function decide(
     return { action: 'retry', delayMs: Math.max(delay, extra.minDelayMs ?? 0), resign: false, rehash: extra.rehash ?? false, reason };
   };
 
+  const resign = (status?: number): Decision =>
+    count.resigns < settings.maxResigns
+      ? { action: 'retry', delayMs: 0, resign: true, rehash: false, reason: 'expired' }
+      : {
+          action: 'fail',
+          error: new S3UploadError('url_expired', `S3 kept refusing freshly signed URLs for ${what} as expired. Are the clocks of the signing server and S3 far apart?`, {
+            ...details,
+            status,
+          }),
+        };
+
   switch (failure.kind) {
     case 'network':
       if (!context.online) return { action: 'wait-online' };
+      // radosgw answers an expired URL (and its CORS preflight) with a 403 that has no CORS
+      // headers, so the page sees only a failed request: our clock says whether it was expiry.
+      if (expiresAt !== undefined && context.now >= expiresAt - staleMargin(context.lifetimeMs ?? 0, settings)) return resign();
       return (
         backoff('network') ?? {
           action: 'fail',
@@ -142,16 +156,7 @@ export function decide(
 
   const { status, target } = failure;
   const lifetimeMs = context.lifetimeMs ?? 0;
-  if (target === 's3' && isExpiry(failure, expiresAt, context.now, staleMargin(lifetimeMs, settings))) {
-    if (count.resigns < settings.maxResigns) return { action: 'retry', delayMs: 0, resign: true, rehash: false, reason: 'expired' };
-    return {
-      action: 'fail',
-      error: new S3UploadError('url_expired', `S3 kept refusing freshly signed URLs for ${what} as expired. Are the clocks of the signing server and S3 far apart?`, {
-        ...details,
-        status,
-      }),
-    };
-  }
+  if (target === 's3' && isExpiry(failure, expiresAt, context.now, staleMargin(lifetimeMs, settings))) return resign(status);
   if (target === 's3' && status === 400 && failure.code === 'BadDigest') {
     return (
       backoff('bad-digest', { rehash: true }) ?? {
