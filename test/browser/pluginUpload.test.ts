@@ -2,7 +2,7 @@
  * Our plugin in real Chromium, through the middleware, into the real S3 (radosgw): files of
  * every path (empty, one PUT, multipart) arrive byte for byte, with every part's MD5 signed in.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/launchChromium.js';
@@ -51,4 +51,80 @@ it('uploads an empty, a 3 MiB and a 40 MiB file byte for byte, every part with i
   const counters = await readCounters(page);
   expect(counters).toMatchObject({ partsUploaded: 5, partsVerified: 5, objectsVerified: 1, singleUploads: 2, retries: 0, resigns: 0 });
   console.log(`MD5 in the worker: ${(counters.hashedBytes / 1e3 / counters.hashMs).toFixed(0)} MB/s (${counters.hashedBytes} bytes in ${counters.hashMs} ms)`);
+});
+
+type Globals = { uppy: import('@uppy/core').default; plugin: { getCounters(): { partsUploaded: number } } };
+
+async function throttle(page: import('playwright-core').Page, bytesPerSecond: number) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+}
+
+it('pauses (no part goes out) and resumes (lists the parts, sends the rest) a file', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 2 });
+  await throttle(page, 15_000_000);
+  const events: string[] = [];
+  page.on('request', (request) => {
+    if (isPartPut(request)) events.push(`put ${new URL(request.url()).searchParams.get('partNumber')}`);
+    else if (request.method() === 'GET' && /\/api\/s3\/multipart\/[^/]+\?key=/.test(request.url())) events.push('list');
+  });
+  const digests = await addSeededFiles(page, [{ name: 'paused.bin', size: 40 * MiB, seed: 4 }]);
+  const done = uploadAll(page);
+  await page.waitForFunction(() => (window as unknown as Globals).plugin.getCounters().partsUploaded >= 2);
+
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as Globals;
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
+  });
+  await page.waitForTimeout(300); // requests already on their way may still show up
+  const atPause = events.length;
+  await page.waitForTimeout(1500);
+  expect(events.slice(atPause)).toEqual([]); // nothing while paused
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as Globals;
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
+  });
+  const outcome = await done;
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(s3, server.bucket, outcome.keys['paused.bin']!)).toBe(digests['paused.bin']);
+  expect(events.slice(atPause)[0]).toBe('list'); // resuming starts by asking S3 what it holds
+  const counters = await readCounters(page);
+  expect(counters.partsUploaded + counters.partsSkipped).toBeGreaterThanOrEqual(8);
+  expect(counters.partsSkipped).toBeGreaterThanOrEqual(2);
+});
+
+it('removing a file or cancelling all aborts their multipart uploads on S3', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 2 });
+  await throttle(page, 10_000_000);
+  await addSeededFiles(page, [
+    { name: 'removed.bin', size: 30 * MiB, seed: 5 },
+    { name: 'cancelled.bin', size: 30 * MiB, seed: 6 },
+  ]);
+  void uploadAll(page).catch(() => {});
+  await page.waitForFunction(() => (window as unknown as Globals).uppy.getFiles().every((file) => file.s3Multipart !== undefined));
+  await page.waitForFunction(() => (window as unknown as Globals).plugin.getCounters().partsUploaded >= 1);
+  const uploads = await page.evaluate(() => (window as unknown as Globals).uppy.getFiles().map((file) => ({ name: file.name, ...file.s3Multipart! })));
+  expect(uploads).toHaveLength(2);
+
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as Globals;
+    uppy.removeFile(uppy.getFiles().find((file) => file.name === 'removed.bin')!.id);
+    uppy.cancelAll();
+  });
+
+  for (const upload of uploads) {
+    await expect
+      .poll(async () => {
+        try {
+          await s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: upload.key, UploadId: upload.uploadId }));
+          return 'still there';
+        } catch (error) {
+          return (error as Error).name; // radosgw says NoSuchKey after an abort, AWS NoSuchUpload
+        }
+      }, { timeout: 10_000 })
+      .toMatch(/^NoSuch(Upload|Key)$/);
+  }
+  expect(await page.evaluate(() => (window as unknown as Globals).uppy.getFiles().length)).toBe(0);
 });

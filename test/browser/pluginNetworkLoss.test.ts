@@ -1,0 +1,80 @@
+/**
+ * Network loss: a share of part PUTs fail at the network level, and the browser goes offline
+ * mid-upload for a few seconds. The plugin retries with backoff, waits for `online`, and the
+ * upload finishes intact, with progress never above the file size.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/launchChromium.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
+import { createTestS3Client } from '../helpers/testServer.js';
+
+const MiB = 1024 * 1024;
+let server: PageServer;
+let browser: Browser;
+let s3: S3Client;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
+  s3 = createTestS3Client();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  s3?.destroy();
+});
+
+it('finishes when a third of the part PUTs fail and the browser goes offline mid-upload', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 3 });
+  const context = page.context();
+  // Every third part's first attempt dies on the network.
+  const seen = new Set<number>();
+  let failedOnPurpose = 0;
+  await page.route(
+    (url) => url.searchParams.has('partNumber'),
+    (route) => {
+      const part = partNumberOf(route.request().url());
+      if (route.request().method() === 'PUT' && part % 3 === 0 && !seen.has(part)) {
+        seen.add(part);
+        failedOnPurpose += 1;
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    },
+  );
+  let okPuts = 0;
+  page.on('requestfinished', async (request) => {
+    if (isPartPut(request) && (await request.response())?.status() === 200) okPuts += 1;
+  });
+  const maxProgress = page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
+        let max = 0;
+        uppy.on('upload-progress', (_file, progress) => (max = Math.max(max, (progress.bytesUploaded ?? 0) / (progress.bytesTotal ?? 1))));
+        uppy.on('complete', () => resolve(max));
+      }),
+  );
+  const digests = await addSeededFiles(page, [{ name: 'flaky.bin', size: 40 * MiB, seed: 31 }]);
+  const done = uploadAll(page);
+
+  // Offline once two parts are in, for three seconds.
+  await page.waitForFunction(() => (window as unknown as { plugin: { getCounters(): { partsUploaded: number } } }).plugin.getCounters().partsUploaded >= 2);
+  await context.setOffline(true);
+  await page.waitForTimeout(3000);
+  await context.setOffline(false);
+  const outcome = await done;
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(s3, server.bucket, outcome.keys['flaky.bin']!)).toBe(digests['flaky.bin']);
+  expect(failedOnPurpose).toBe(2); // parts 3 and 6
+  expect(okPuts).toBe(8);
+  expect(await maxProgress).toBeLessThanOrEqual(1);
+  const counters = await readCounters(page);
+  expect(counters.retries).toBeGreaterThanOrEqual(2);
+  expect(counters.offlineWaits).toBeGreaterThanOrEqual(1);
+  expect(counters.partsUploaded).toBe(8);
+  console.log(`[numbers] network loss: retries ${counters.retries}, offline waits ${counters.offlineWaits}, re-signs ${counters.resigns}, part PUTs failed on purpose ${failedOnPurpose}`);
+});
