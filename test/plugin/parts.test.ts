@@ -1,0 +1,131 @@
+/** Part planning, just-in-time signing, the request limit and MD5s, without a browser. */
+import { createHash } from 'node:crypto';
+import { createMD5 } from 'hash-wasm';
+import { describe, expect, it, vi } from 'vitest';
+import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, type BatchPartRequest } from '../../contract.js';
+import { createRequestLimiter } from '../../plugin/createRequestLimiter.js';
+import { toDigest, unquoteETag } from '../../plugin/digest.js';
+import { md5OfBlob } from '../../plugin/md5OfBlob.js';
+import { multipartETag, multipartETagForm } from '../../plugin/multipartETag.js';
+import { PartSigner } from '../../plugin/PartSigner.js';
+import { planParts } from '../../plugin/planParts.js';
+import { multipartETag as serverMultipartETag } from '../../middleware/multipartETag.js';
+
+const MiB = 1024 * 1024;
+
+describe('planParts', () => {
+  it('cuts equal parts and a shorter last one', () => {
+    const parts = planParts(20 * MiB + 1, 8 * MiB);
+    expect(parts.map((part) => part.size)).toEqual([8 * MiB, 8 * MiB, 4 * MiB + 1]);
+    expect(parts.map((part) => part.partNumber)).toEqual([1, 2, 3]);
+    expect(parts[2]).toMatchObject({ start: 16 * MiB, end: 20 * MiB + 1 });
+  });
+
+  it('never goes below 5 MiB nor above 10,000 parts', () => {
+    expect(planParts(12 * MiB, 1 * MiB)[0]!.size).toBe(MIN_PART_SIZE);
+    const parts = planParts(MAX_OBJECT_SIZE, 8 * MiB); // 5 TiB would be 655,360 parts of 8 MiB
+    expect(parts.length).toBeLessThanOrEqual(MAX_PARTS); // whole-MiB parts: 9,987 of 525 MiB
+    expect(new Set(parts.slice(0, -1).map((part) => part.size)).size).toBe(1);
+    expect(parts.at(-1)!.end).toBe(MAX_OBJECT_SIZE);
+  });
+
+  it('plans no part for an empty file', () => expect(planParts(0, 8 * MiB)).toEqual([]));
+});
+
+describe('PartSigner', () => {
+  const settings = { retryDelays: [], expiryMarginMs: 60_000, maxResigns: 3 };
+  const digest = (n: number) => toDigest(new Uint8Array(16).fill(n));
+  const part = (n: number) => ({ partNumber: n, start: (n - 1) * 5 * MiB, end: n * 5 * MiB, size: 5 * MiB });
+
+  function signerWith(lifetimeS: number, upcoming: number[] = []) {
+    const batches: BatchPartRequest[][] = [];
+    let resigns = 0;
+    const signer = new PartSigner({
+      sign: async (batch) => {
+        batches.push(batch);
+        return { parts: batch.map((p) => ({ partNumber: p.partNumber, url: `https://s3/${p.partNumber}?n=${batches.length}`, headers: { 'Content-MD5': p.md5! }, expires: lifetimeS })) };
+      },
+      upcoming: () => upcoming.map((n) => ({ part: part(n), digest: digest(n) })),
+      batchSize: 3,
+      settings,
+      onResign: () => (resigns += 1),
+    });
+    return { signer, batches, resigns: () => resigns };
+  }
+
+  it('signs the next parts along, in one small batch, and serves them from it', async () => {
+    const { signer, batches } = signerWith(900, [2, 3, 4, 5]);
+    const first = await signer.urlFor(part(1), digest(1), false);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+    expect(batches[0]![0]).toEqual({ partNumber: 1, md5: digest(1).base64, size: 5 * MiB });
+    expect(first.headers['Content-MD5']).toBe(digest(1).base64);
+    await signer.urlFor(part(2), digest(2), false);
+    expect(batches).toHaveLength(1);
+  });
+
+  it('re-signs a URL within the margin before handing it out, and counts it', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { signer, batches, resigns } = signerWith(3);
+      await signer.urlFor(part(1), digest(1), false);
+      vi.setSystemTime(1_000); // 2 s left of 3: still usable (margin is half the life)
+      await signer.urlFor(part(1), digest(1), false);
+      expect(batches).toHaveLength(1);
+      vi.setSystemTime(1_600); // 1.4 s left: stale
+      const renewed = await signer.urlFor(part(1), digest(1), false);
+      expect(batches).toHaveLength(2);
+      expect(renewed.expiresAt).toBe(4_600);
+      expect(resigns()).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('signs again when forced (S3 refused the URL) or when the part was hashed to another MD5', async () => {
+    const { signer, batches } = signerWith(900);
+    await signer.urlFor(part(1), digest(1), false);
+    await signer.urlFor(part(1), digest(1), true);
+    await signer.urlFor(part(1), digest(9), false);
+    expect(batches.map((b) => b[0]!.md5)).toEqual([digest(1).base64, digest(1).base64, digest(9).base64]);
+  });
+});
+
+describe('createRequestLimiter', () => {
+  it('runs at most `limit` at once, first come first served, and frees a slot on abort', async () => {
+    const limiter = createRequestLimiter(2);
+    const signal = new AbortController().signal;
+    const a = await limiter.acquire(signal);
+    await limiter.acquire(signal);
+    const order: string[] = [];
+    const waiting = new AbortController();
+    const c = limiter.acquire(waiting.signal);
+    const d = limiter.acquire(signal).then((release) => (order.push('d'), release));
+    waiting.abort(new Error('gone'));
+    await expect(c).rejects.toThrow('gone');
+    expect(limiter.active).toBe(2);
+    a();
+    a(); // releasing twice frees one slot only
+    await d;
+    expect(order).toEqual(['d']);
+    expect(limiter.active).toBe(2);
+  });
+});
+
+describe('MD5', () => {
+  it('md5OfBlob reads in pieces and matches node:crypto', async () => {
+    const bytes = createHash('sha512').update('seed').digest();
+    const data = new Uint8Array(3 * MiB + 7).map((_, i) => bytes[i % bytes.length]!);
+    const digest = await md5OfBlob(new Blob([data]), await createMD5(), 1 * MiB);
+    expect(toDigest(digest).hex).toBe(createHash('md5').update(data).digest('hex'));
+    expect(toDigest(digest).base64).toBe(createHash('md5').update(data).digest('base64'));
+  });
+
+  it("multipartETag agrees with the middleware's and reads ETag forms", async () => {
+    const parts = [1, 2, 3].map((n) => toDigest(new Uint8Array(createHash('md5').update(`part ${n}`).digest())));
+    expect(await multipartETag(parts)).toBe(serverMultipartETag(parts.map((p) => p.hex))!.replace(/"/g, ''));
+    expect(multipartETagForm('"0123456789abcdef0123456789ABCDEF-3"')).toBe('0123456789abcdef0123456789abcdef-3');
+    expect(multipartETagForm('"0123456789abcdef0123456789abcdef"')).toBeUndefined();
+    expect(unquoteETag('W/"abc"')).toBe('abc');
+  });
+});
