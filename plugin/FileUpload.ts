@@ -77,6 +77,8 @@ export class FileUpload {
   readonly #digests = new Map<number, Digest>();
   #digestsPartSize: number | undefined;
   #run: AbortController | undefined;
+  #previous: Promise<unknown> = Promise.resolve();
+  #finished = false;
   /** Aborted only by `remove()`: create and complete must not be cut off by a pause. */
   readonly #removal = new AbortController();
 
@@ -87,21 +89,33 @@ export class FileUpload {
     this.#state = file.resume;
   }
 
-  /** True while a run is going. */
-  get running(): boolean {
-    return this.#run !== undefined;
-  }
-
-  /** Starts a run; `undefined` when one is already going. Rejects with an AbortError when paused or removed. */
+  /**
+   * Starts a run; `undefined` when one is already going or the upload is over. Rejects with an
+   * AbortError when paused or removed. A run starts only once the previous one has settled: a
+   * create or complete still in flight from before a pause must not be done twice.
+   */
   start(): Promise<UploadResult> | undefined {
-    if (this.#run || this.#removal.signal.aborted) return undefined;
+    if ((this.#run && !this.#run.signal.aborted) || this.#removal.signal.aborted || this.#finished) return undefined;
     const run = new AbortController();
     this.#run = run;
     const signal = AbortSignal.any([run.signal, this.#removal.signal]);
-    const work = this.#file.multipart || this.#state ? this.#runMultipart(signal) : this.#runSingle(signal);
-    return work.finally(() => {
-      if (this.#run === run) this.#run = undefined;
-    });
+    const work = this.#previous
+      .catch(() => {})
+      .then(() => {
+        signal.throwIfAborted();
+        // The previous run may have completed the upload after all.
+        if (this.#finished) throw paused();
+        return this.#file.multipart || this.#state ? this.#runMultipart(signal) : this.#runSingle(signal);
+      })
+      .then((result) => {
+        this.#finished = true;
+        return result;
+      })
+      .finally(() => {
+        if (this.#run === run) this.#run = undefined;
+      });
+    this.#previous = work;
+    return work;
   }
 
   pause(): void {

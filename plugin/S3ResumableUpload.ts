@@ -248,8 +248,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       events.onFilePause(fileID, (isPaused) => (isPaused ? upload.pause() : go()));
       events.onPauseAll(fileID, () => upload.pause());
       events.onResumeAll(fileID, go);
+      // cancel-all removes every file: 'file-removed' covers it (the plugin's handler aborts on S3).
       events.onFileRemove(fileID, finish);
-      events.on('cancel-all', finish);
       go();
     });
   }

@@ -78,3 +78,40 @@ it('finishes when a third of the part PUTs fail and the browser goes offline mid
   expect(counters.partsUploaded).toBe(8);
   console.log(`[numbers] network loss: retries ${counters.retries}, offline waits ${counters.offlineWaits}, re-signs ${counters.resigns}, part PUTs failed on purpose ${failedOnPurpose}`);
 });
+
+it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 2 });
+  let blockPart2 = true;
+  await page.route(
+    (url) => url.searchParams.has('partNumber'),
+    (route) => (blockPart2 && route.request().method() === 'PUT' && partNumberOf(route.request().url()) === 2 ? route.abort('connectionreset') : route.continue()),
+  );
+  const sent: number[] = [];
+  page.on('requestfinished', async (request) => {
+    if (isPartPut(request) && (await request.response())?.status() === 200) sent.push(partNumberOf(request.url()));
+  });
+  const digests = await addSeededFiles(page, [{ name: 'retried.bin', size: 30 * MiB, seed: 32 }]);
+
+  const first = await uploadAll(page);
+  expect(first.errors['retried.bin']).toMatch(/^network_error: /);
+  const sentBefore = new Set(sent);
+  expect(sentBefore.has(2)).toBe(false);
+
+  blockPart2 = false;
+  sent.length = 0;
+  const result = await page.evaluate(async () => {
+    const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
+    const file = uppy.getFiles()[0]!;
+    let key = '';
+    uppy.on('upload-success', (_file, response) => (key = (response.body as { key: string }).key));
+    await uppy.retryUpload(file.id);
+    return { key, complete: uppy.getFile(file.id).progress.uploadComplete };
+  });
+
+  expect(result.complete).toBe(true);
+  expect(await objectSha256(s3, server.bucket, result.key)).toBe(digests['retried.bin']);
+  for (const part of sent) expect(sentBefore.has(part), `part ${part} was sent again`).toBe(false);
+  expect(sent).toContain(2);
+  const counters = await readCounters(page);
+  expect(counters.partsSkipped).toBe(sentBefore.size);
+});

@@ -71,6 +71,13 @@ it('pauses (no part goes out) and resumes (lists the parts, sends the rest) a fi
   });
   const digests = await addSeededFiles(page, [{ name: 'paused.bin', size: 40 * MiB, seed: 4 }]);
   const done = uploadAll(page);
+  await page.waitForFunction(() => (window as unknown as Globals).plugin.getCounters().partsUploaded >= 1);
+  await page.evaluate(() => {
+    // Pause and resume at once: the new run waits for the aborted one, then goes on.
+    const { uppy } = window as unknown as Globals;
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
+  });
   await page.waitForFunction(() => (window as unknown as Globals).plugin.getCounters().partsUploaded >= 2);
 
   await page.evaluate(() => {
