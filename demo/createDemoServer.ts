@@ -19,6 +19,8 @@ export interface DemoServerOptions {
   port?: number;
   /** Presigned URL lifetime, seconds. @default 900 */
   expiresIn?: number;
+  /** Vite's dependency cache. @default node_modules/.vite */
+  cacheDir?: string;
 }
 
 export interface DemoServer {
@@ -30,7 +32,7 @@ export interface DemoServer {
  * The demo: the middleware at `/api` and the page (demo/index.html, served by Vite in development
  * mode) on 127.0.0.1.
  */
-export async function createDemoServer({ s3, port = 3000, expiresIn = 900 }: DemoServerOptions): Promise<DemoServer> {
+export async function createDemoServer({ s3, port = 3000, expiresIn = 900, cacheDir }: DemoServerOptions): Promise<DemoServer> {
   const app = express();
   app.use(
     '/api',
@@ -44,6 +46,7 @@ export async function createDemoServer({ s3, port = 3000, expiresIn = 900 }: Dem
   const vite = await createViteServer({
     root: fileURLToPath(new URL('.', import.meta.url)),
     configFile: false,
+    cacheDir,
     logLevel: 'warn',
     server: { middlewareMode: true, hmr: false },
     appType: 'spa',

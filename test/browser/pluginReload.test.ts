@@ -55,9 +55,10 @@ it('after a reload, sends only the parts S3 does not hold yet', async () => {
   const resumeState = await page.evaluate(() => (window as unknown as Globals).uppy.getFiles()[0]?.s3Multipart);
   expect(resumeState?.uploadId).toBeTruthy();
 
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
-  await gotoPluginPage(page, server.url, query); // the reload
+  // The reload, still on the slow link: at full speed the old page could finish the upload first.
+  await gotoPluginPage(page, server.url, query);
   phase = 'after';
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   const heldBeforeReload = new Set(stored.before);
 
   // Golden Retriever brings the file back as a "ghost" (its blob is over 10 MiB), with its upload.

@@ -4,6 +4,9 @@
  * and both objects are byte-identical to what the page held.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -15,15 +18,18 @@ import { createTestS3Client } from '../helpers/testServer.js';
 let demo: DemoServer;
 let browser: Browser;
 let s3: S3Client;
+let cacheDir: string;
 
 beforeAll(async () => {
-  demo = await createDemoServer({ s3: inject('s3'), port: 0 });
+  cacheDir = await mkdtemp(join(tmpdir(), 'vite-demo-')); // not the cache other test files' servers use
+  demo = await createDemoServer({ s3: inject('s3'), port: 0, cacheDir });
   browser = await launchChromium();
   s3 = createTestS3Client();
 });
 afterAll(async () => {
   await browser?.close();
   await demo?.close();
+  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   s3?.destroy();
 });
 

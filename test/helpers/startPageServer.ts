@@ -1,5 +1,8 @@
 import express from 'express';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import { createS3Middleware, type S3MiddlewareOptions } from '../../middleware/index.js';
@@ -20,8 +23,12 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
   const { bucket, ...s3 } = s3ClientConfig();
   const app = express();
   app.use('/api', createS3Middleware({ s3, bucket, prefix: 'test/page/', onError: () => {}, ...options }));
+  // Its own dependency cache: servers of test files running side by side would otherwise
+  // re-bundle into one shared folder under each other's feet (a page that never loads).
+  const cacheDir = await mkdtemp(join(tmpdir(), 'vite-page-'));
   const vite: ViteDevServer = await createViteServer({
     root: fileURLToPath(pageFolder),
+    cacheDir,
     configFile: false,
     logLevel: 'warn',
     server: { middlewareMode: true, hmr: false },
@@ -40,6 +47,7 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await vite.close();
+      await rm(cacheDir, { recursive: true, force: true });
     },
   };
 }
