@@ -11,8 +11,8 @@ export default tseslint.config(
     },
   },
   {
-    // Tests index into data they just built; an assertion that fails there fails the test anyway.
-    files: ['test/**'],
+    // Tests and benchmarks index into data they just built; an assertion that fails there fails the run anyway.
+    files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
   },
 );

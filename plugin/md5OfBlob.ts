@@ -1,14 +1,14 @@
 import type { IHasher } from 'hash-wasm';
 
-/** Bytes read at a time: memory stays bounded by this, whatever the part size. */
-export const READ_CHUNK_SIZE = 4 * 1024 * 1024;
-
-/** MD5 of a Blob (a part's `File.slice`), read piece by piece into an incremental hasher. */
-export async function md5OfBlob(blob: Blob, hasher: IHasher, chunkSize = READ_CHUNK_SIZE): Promise<Uint8Array> {
+/**
+ * MD5 of a Blob (a part's `File.slice`), streamed into an incremental hasher: memory stays at
+ * the stream's small chunks whatever the part size. Streaming measured faster in Chromium than
+ * reading 4 MiB `slice().arrayBuffer()` pieces (`npm run bench:md5`), and it makes no further
+ * Blob slices, which Chromium counts against its in-memory blob quota until they are collected.
+ */
+export async function md5OfBlob(blob: Blob, hasher: IHasher): Promise<Uint8Array> {
   hasher.init();
-  for (let offset = 0; offset < blob.size; offset += chunkSize) {
-    const bytes = new Uint8Array(await blob.slice(offset, offset + chunkSize).arrayBuffer());
-    hasher.update(bytes);
-  }
+  const reader = blob.stream().getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) hasher.update(read.value);
   return hasher.digest('binary');
 }

@@ -4,7 +4,7 @@
  */
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Request } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/launchChromium.js';
 import { addSeededFiles, isPartPut, objectSha256, openPluginPage, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
 import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
@@ -18,6 +18,11 @@ let s3: S3Client;
 beforeAll(async () => {
   [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
   s3 = createTestS3Client();
+});
+// Each test's page goes with its files: Chromium holds in-memory blobs under a quota of about
+// 500 MiB here (past it, reading a File fails with NotReadableError).
+afterEach(async () => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
 });
 afterAll(async () => {
   await browser?.close();
