@@ -1,0 +1,84 @@
+/**
+ * How the plugin treats the middleware and answers it cannot fix: calls to the middleware are
+ * retried like S3 requests; a 4xx fails the file with the middleware's stable code; a part answer
+ * without a readable ETag fails it with a message that names the bucket's CORS rule.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/launchChromium.js';
+import { addSeededFiles, objectSha256, openPluginPage, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
+import { createTestS3Client } from '../helpers/testServer.js';
+
+const MiB = 1024 * 1024;
+let server: PageServer;
+let browser: Browser;
+let s3: S3Client;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
+  s3 = createTestS3Client();
+});
+afterEach(async () => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  s3?.destroy();
+});
+
+it('retries calls to the middleware that fail with 503 or on the network', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  const hiccups = { create: 0, batch: 0, complete: 0 };
+  await page.route('**/api/s3/multipart', (route) => {
+    if (route.request().method() !== 'POST' || hiccups.create++ > 0) return route.continue();
+    return route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '0' }, body: '{"code":"s3_error","message":"S3 failed."}' });
+  });
+  await page.route('**/api/s3/multipart/*/batch?*', (route) => (hiccups.batch++ > 0 ? route.continue() : route.abort('connectionreset')));
+  await page.route('**/api/s3/multipart/*/complete?*', (route) => (hiccups.complete++ > 0 ? route.continue() : route.abort('timedout')));
+  const digests = await addSeededFiles(page, [{ name: 'hiccups.bin', size: 12 * MiB, seed: 51 }]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(s3, server.bucket, outcome.keys['hiccups.bin']!)).toBe(digests['hiccups.bin']);
+  expect(hiccups.create).toBe(2);
+  expect(hiccups.complete).toBe(2);
+  expect((await readCounters(page)).retries).toBe(3);
+});
+
+it("fails a file with the middleware's code when it refuses (4xx), without retrying", async () => {
+  const page = await openPluginPage(browser, server.url);
+  let calls = 0;
+  await page.route('**/api/s3/params?*', (route) => {
+    calls += 1;
+    return route.fulfill({ status: 415, contentType: 'application/json', body: '{"code":"content_type_not_allowed","message":"Files of type application/octet-stream are not accepted."}' });
+  });
+  await addSeededFiles(page, [{ name: 'refused.bin', size: 1000, seed: 52 }]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors['refused.bin']).toBe(
+    'content_type_not_allowed: The upload server refused to sign the upload: Files of type application/octet-stream are not accepted.',
+  );
+  expect(calls).toBe(1);
+});
+
+it('fails a file whose part answer has no readable ETag, naming the CORS rule', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  // What a bucket whose CORS rule does not expose ETag looks like to the page.
+  await page.route(
+    (url) => url.searchParams.has('partNumber'),
+    (route) =>
+      route.request().method() === 'PUT'
+        ? route.fulfill({ status: 200, headers: { 'access-control-allow-origin': '*' }, body: '' })
+        : route.continue(),
+  );
+  await addSeededFiles(page, [{ name: 'no-etag.bin', size: 12 * MiB, seed: 53 }]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors['no-etag.bin']).toMatch(/^missing_etag: S3 accepted part \d but its answer has no ETag the page can read\. Does the bucket's CORS configuration expose the ETag header\?$/);
+});
