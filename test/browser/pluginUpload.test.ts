@@ -42,10 +42,24 @@ it('uploads an empty, a 3 MiB and a 40 MiB file byte for byte, every part with i
     { name: 'big.bin', size: 40 * MiB, seed: 3 },
   ]);
 
+  const partEvents = page.evaluate(
+    () =>
+      new Promise<Array<{ name: string; PartNumber: number; ETag: string }>>((resolve) => {
+        const { uppy } = window as unknown as Globals;
+        const seen: Array<{ name: string; PartNumber: number; ETag: string }> = [];
+        uppy.on('s3-multipart:part-uploaded', (file, part) => seen.push({ name: file.name ?? '', ...part }));
+        uppy.on('complete', () => resolve(seen));
+      }),
+  );
   const outcome = await uploadAll(page);
 
   expect(outcome.errors).toEqual({});
+  // The stock plugin's events: one per part with its ETag, and success with {location, key}.
+  const parts = await partEvents;
+  expect(parts.map((part) => part.PartNumber).sort()).toEqual([1, 2, 3, 4, 5]);
+  for (const part of parts) expect(part).toMatchObject({ name: 'big.bin', ETag: expect.stringMatching(/^"[0-9a-f]{32}"$/) });
   for (const name of Object.keys(digests)) {
+    expect(decodeURIComponent(new URL(outcome.urls[name]!).pathname)).toBe(`/${server.bucket}/${outcome.keys[name]}`);
     expect(outcome.keys[name]).toMatch(/^test\/page\/[0-9a-f]{32}\//);
     expect(await objectSha256(s3, server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
   }
