@@ -248,13 +248,18 @@ export class FileUpload {
 
   async #create(): Promise<MultipartState> {
     const file = this.#file;
-    // Not cut off by a pause: S3 would create the upload anyway and we would lose track of it.
+    // Not cut off by a pause or a removal: S3 may create the upload anyway, and we would lose
+    // track of it. A removal while it was on its way aborts it once we know its id.
     const created = await this.#services.api.createMultipartUpload(
       { filename: file.name, type: file.type, metadata: file.metadata, size: file.data.size },
-      this.#removal.signal,
+      new AbortController().signal,
     );
     const state = { uploadId: created.uploadId, key: created.key, partSize: this.#services.partSize ?? created.partSize ?? DEFAULT_PART_SIZE };
     this.#state = state;
+    if (this.#removal.signal.aborted) {
+      this.#abortOnS3();
+      throw this.#removal.signal.reason;
+    }
     this.#events.stateChanged(state);
     return state;
   }

@@ -154,3 +154,31 @@ it('removing a file or cancelling all aborts their multipart uploads on S3', asy
   }
   expect(await page.evaluate(() => (window as unknown as Globals).uppy.getFiles().length)).toBe(0);
 });
+
+it('removing a file while its multipart upload is being created aborts that upload once it exists', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  await page.route('**/api/s3/multipart', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the file is removed meanwhile
+    return route.continue();
+  });
+  const created = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().endsWith('/api/s3/multipart'));
+  await addSeededFiles(page, [{ name: 'early-removal.bin', size: 12 * MiB, seed: 7 }]);
+  void uploadAll(page).catch(() => {});
+  await page.waitForRequest((request) => request.method() === 'POST' && request.url().endsWith('/api/s3/multipart'));
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as Globals;
+    uppy.removeFile(uppy.getFiles()[0]!.id);
+  });
+  const { uploadId, key } = (await (await created).json()) as { uploadId: string; key: string };
+
+  await expect
+    .poll(async () => {
+      try {
+        await s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId: uploadId }));
+        return 'still there';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, { timeout: 10_000 })
+    .toMatch(/^NoSuch(Upload|Key)$/);
+});
