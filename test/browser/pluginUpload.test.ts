@@ -182,3 +182,45 @@ it('removing a file while its multipart upload is being created aborts that uplo
     }, { timeout: 10_000 })
     .toMatch(/^NoSuch(Upload|Key)$/);
 });
+
+it("works from the Dashboard: the file's pause, resume and remove buttons", async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 2, dashboard: 1 });
+  await throttle(page, 15_000_000);
+  let puts = 0;
+  page.on('request', (request) => {
+    if (isPartPut(request)) puts += 1;
+  });
+  const digests = await addSeededFiles(page, [
+    { name: 'clicked.bin', size: 30 * MiB, seed: 8 },
+    { name: 'dropped.bin', size: 30 * MiB, seed: 9 },
+  ]);
+  const done = uploadAll(page, { start: false });
+  await page.getByRole('button', { name: /^Upload 2 files/ }).click();
+  await page.waitForFunction(() => (window as unknown as Globals).plugin.getCounters().partsUploaded >= 2);
+
+  const clicked = page.locator('.uppy-Dashboard-Item', { hasText: 'clicked.bin' });
+  const dropped = page.locator('.uppy-Dashboard-Item', { hasText: 'dropped.bin' });
+  const droppedUpload = await page.evaluate(() => (window as unknown as Globals).uppy.getFiles().find((file) => file.name === 'dropped.bin')!.s3Multipart!);
+  await dropped.getByRole('button', { name: 'Remove file' }).click();
+  await clicked.getByRole('button', { name: 'Pause upload' }).click();
+  await page.waitForTimeout(300);
+  const atPause = puts;
+  await page.waitForTimeout(1500);
+  expect(puts).toBe(atPause);
+  await clicked.getByRole('button', { name: 'Resume upload' }).click();
+  const outcome = await done;
+
+  expect(outcome.errors).toEqual({});
+  expect(Object.keys(outcome.keys)).toEqual(['clicked.bin']);
+  expect(await objectSha256(s3, server.bucket, outcome.keys['clicked.bin']!)).toBe(digests['clicked.bin']);
+  await expect
+    .poll(async () => {
+      try {
+        await s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: droppedUpload.key, UploadId: droppedUpload.uploadId }));
+        return 'still there';
+      } catch (error) {
+        return (error as Error).name;
+      }
+    }, { timeout: 10_000 })
+    .toMatch(/^NoSuch(Upload|Key)$/);
+});

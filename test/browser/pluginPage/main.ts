@@ -1,11 +1,15 @@
 /**
  * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
- * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever). Exposes `window.uppy`,
- * `window.plugin` and `window.page` (deterministic test files, SHA-256) to the tests.
+ * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
+ * Dashboard). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
+ * SHA-256) to the tests.
  */
 import Uppy from '@uppy/core';
+import Dashboard from '@uppy/dashboard';
 import GoldenRetriever from '@uppy/golden-retriever';
 import { S3ResumableUpload } from '../../../plugin/index.js';
+import '@uppy/core/css/style.min.css';
+import '@uppy/dashboard/css/style.min.css';
 
 const query = new URLSearchParams(location.search);
 const number = (name: string) => (query.has(name) ? Number(query.get(name)) : undefined);
@@ -19,6 +23,7 @@ uppy.use(S3ResumableUpload, {
   retryDelays: [0, 200, 500, 1000, 2000, 3000],
 });
 if (query.get('golden') === '1') uppy.use(GoldenRetriever);
+if (query.get('dashboard') === '1') uppy.use(Dashboard, { target: '#dashboard', inline: true, height: 400 });
 
 /** Bytes from a seed (xorshift32): the same file can be made again after a reload. */
 function seededBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
