@@ -3,10 +3,10 @@
  * every path (empty, one PUT, multipart) arrive byte for byte, with every part's MD5 signed in.
  */
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Request } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
 import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
 import { createTestS3Client } from '../helpers/testServer.js';
 
@@ -223,4 +223,52 @@ it("works from the Dashboard: the file's pause, resume and remove buttons", asyn
       }
     }, { timeout: 10_000 })
     .toMatch(/^NoSuch(Upload|Key)$/);
+});
+
+it('sends parts of one file side by side, and never more requests than `limit` across files', async () => {
+  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 3 });
+  await throttle(page, 30_000_000);
+  // Count, in the page, the part PUTs between send() and their end (events seen from outside can arrive out of order).
+  const concurrency = page.evaluate(
+    () =>
+      new Promise<{ most: number; mostOfOneFile: number; files: number }>((resolve) => {
+        const inFlight = new Map<string, number>();
+        const seen = { most: 0, mostOfOneFile: 0 };
+        const { open, send } = XMLHttpRequest.prototype;
+        const urls = new WeakMap<XMLHttpRequest, URL>();
+        XMLHttpRequest.prototype.open = function (this: XMLHttpRequest, ...args: Parameters<typeof open>) {
+          urls.set(this, new URL(String(args[1]), location.href));
+          return open.apply(this, args);
+        } as typeof open;
+        XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body) {
+          const url = urls.get(this);
+          const id = url?.searchParams.get('uploadId');
+          if (id && url?.searchParams.has('partNumber')) {
+            inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
+            seen.most = Math.max(seen.most, [...inFlight.values()].reduce((a, b) => a + b, 0));
+            seen.mostOfOneFile = Math.max(seen.mostOfOneFile, inFlight.get(id)!);
+            // DONE comes before 'load', whose listener lets the next request start.
+            this.addEventListener('readystatechange', () => {
+              if (this.readyState === XMLHttpRequest.DONE) inFlight.set(id, inFlight.get(id)! - 1);
+            });
+          }
+          return send.call(this, body);
+        };
+        const { uppy } = window as unknown as Globals;
+        uppy.on('complete', () => resolve({ ...seen, files: inFlight.size }));
+      }),
+  );
+  const digests = await addSeededFiles(page, [
+    { name: 'one.bin', size: 30 * MiB, seed: 12 },
+    { name: 'two.bin', size: 30 * MiB, seed: 13 },
+  ]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors).toEqual({});
+  for (const name of Object.keys(digests)) expect(await objectSha256(s3, server.bucket, outcome.keys[name]!)).toBe(digests[name]);
+  const seen = await concurrency;
+  expect(seen.files).toBe(2);
+  expect(seen.most).toBe(3);
+  expect(seen.mostOfOneFile).toBeGreaterThan(1);
 });
