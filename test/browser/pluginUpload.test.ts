@@ -3,10 +3,10 @@
  * every path (empty, one PUT, multipart) arrive byte for byte, with every part's MD5 signed in.
  */
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Browser } from 'playwright-core';
+import type { Browser, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
 import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
 import { createTestS3Client } from '../helpers/testServer.js';
 
@@ -252,7 +252,7 @@ it('sends parts of one file side by side, and never more requests than `limit` a
               if (this.readyState === XMLHttpRequest.DONE) inFlight.set(id, inFlight.get(id)! - 1);
             });
           }
-          return send.call(this, body);
+          return send.call(this, body as XMLHttpRequestBodyInit);
         };
         const { uppy } = window as unknown as Globals;
         uppy.on('complete', () => resolve({ ...seen, files: inFlight.size }));
