@@ -4,13 +4,10 @@
  * re-signs and retries the one S3 refuses as expired (radosgw: a bare 403 AccessDenied), and the
  * upload finishes intact.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Request } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import type { Request } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const URL_LIFETIME_S = 3;
@@ -19,22 +16,10 @@ const URL_LIFETIME_S = 3;
 // a small one gets the 403 through.)
 const FILE_SIZE = 40 * MiB + 64 * 1024;
 const LAST_PART = 9;
-let server: PageServer;
-let browser: Browser;
-let s3: S3Client;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startPageServer(pluginPage, { expiresIn: URL_LIFETIME_S }), launchChromium()]);
-  s3 = createTestS3Client();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  s3?.destroy();
-});
+const env = usePluginPage({ expiresIn: URL_LIFETIME_S });
 
 it('finishes a slow upload with 3-second URLs: stale URLs are re-signed before sending, an expired one after S3 refused it', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 3 });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 3 });
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   // About 8 MB/s up: the 40 MiB take several URL lifetimes.
@@ -67,7 +52,7 @@ it('finishes a slow upload with 3-second URLs: stale URLs are re-signed before s
   const seconds = (Date.now() - started) / 1000;
 
   expect(outcome.errors).toEqual({});
-  expect(await objectSha256(s3, server.bucket, outcome.keys['slow.bin']!)).toBe(digests['slow.bin']);
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['slow.bin']!)).toBe(digests['slow.bin']);
   expect(seconds).toBeGreaterThan(URL_LIFETIME_S * 2); // the upload really outlived its URLs
   // Every part went up once, except the held-back one: refused, then sent with a new URL.
   expect(attempts.filter((attempt) => attempt.status === 200).map((attempt) => attempt.part).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -3,34 +3,15 @@
  * retried like S3 requests; a 4xx fails the file with the middleware's stable code; a part answer
  * without a readable ETag fails it with a message that names the bucket's CORS rule.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, objectSha256, openPluginPage, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { expect, it } from 'vitest';
+import { addSeededFiles, objectSha256, openPluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
-let server: PageServer;
-let browser: Browser;
-let s3: S3Client;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
-  s3 = createTestS3Client();
-});
-afterEach(async () => {
-  await Promise.all(browser.contexts().map((context) => context.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  s3?.destroy();
-});
+const env = usePluginPage();
 
 it('retries calls to the middleware that fail with 503 or on the network', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB });
   const hiccups = { create: 0, batch: 0, complete: 0 };
   await page.route('**/api/s3/multipart', (route) => {
     if (route.request().method() !== 'POST' || hiccups.create++ > 0) return route.continue();
@@ -43,14 +24,14 @@ it('retries calls to the middleware that fail with 503 or on the network', async
   const outcome = await uploadAll(page);
 
   expect(outcome.errors).toEqual({});
-  expect(await objectSha256(s3, server.bucket, outcome.keys['hiccups.bin']!)).toBe(digests['hiccups.bin']);
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['hiccups.bin']!)).toBe(digests['hiccups.bin']);
   expect(hiccups.create).toBe(2);
   expect(hiccups.complete).toBe(2);
   expect((await readCounters(page)).retries).toBe(3);
 });
 
 it("fails a file with the middleware's code when it refuses (4xx), without retrying", async () => {
-  const page = await openPluginPage(browser, server.url);
+  const page = await openPluginPage(env.browser, env.server.url);
   let calls = 0;
   await page.route('**/api/s3/params?*', (route) => {
     calls += 1;
@@ -67,7 +48,7 @@ it("fails a file with the middleware's code when it refuses (4xx), without retry
 });
 
 it('fails a file whose part answer has no readable ETag, naming the CORS rule', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB });
   // What a bucket whose CORS rule does not expose ETag looks like to the page.
   await page.route(
     (url) => url.searchParams.has('partNumber'),

@@ -3,31 +3,15 @@
  * it). S3 refuses it with BadDigest because the part's MD5 is signed into its URL; the plugin
  * reads and hashes the part again, retries, and the object is byte-identical to the file.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { expect, it } from 'vitest';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
-let server: PageServer;
-let browser: Browser;
-let s3: S3Client;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
-  s3 = createTestS3Client();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  s3?.destroy();
-});
+const env = usePluginPage();
 
 it('a part changed in flight is refused by S3 (BadDigest), hashed again, re-sent, and the object is intact', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB });
   const answers: Array<{ part: number; status: number; body: string }> = [];
   let corrupted = 0;
   await page.route(
@@ -54,7 +38,7 @@ it('a part changed in flight is refused by S3 (BadDigest), hashed again, re-sent
   expect(part2.map((answer) => answer.status)).toEqual([400, 200]);
   expect(part2[0]!.body).toContain('BadDigest');
   expect(answers.filter((answer) => answer.status === 200)).toHaveLength(4);
-  expect(await objectSha256(s3, server.bucket, outcome.keys['corrupted-in-flight.bin']!)).toBe(digests['corrupted-in-flight.bin']);
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['corrupted-in-flight.bin']!)).toBe(digests['corrupted-in-flight.bin']);
   const counters = await readCounters(page);
   expect(counters).toMatchObject({ partsUploaded: 4, partsVerified: 4, objectsVerified: 1, rehashes: 1, retries: 1 });
   console.log(`[numbers] corruption: retries ${counters.retries}, rehashes ${counters.rehashes}, re-signs ${counters.resigns}, part PUTs ${answers.length}`);

@@ -3,36 +3,15 @@
  * mid-upload for a few seconds. The plugin retries with backoff, waits for `online`, and the
  * upload finishes intact, with progress never above the file size.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { expect, it } from 'vitest';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
-let server: PageServer;
-let browser: Browser;
-let s3: S3Client;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
-  s3 = createTestS3Client();
-});
-// Each test's page goes with its files: Chromium holds in-memory blobs under a quota of about
-// 500 MiB here (past it, reading a File fails with NotReadableError).
-afterEach(async () => {
-  await Promise.all(browser.contexts().map((context) => context.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  s3?.destroy();
-});
+const env = usePluginPage();
 
 it('finishes when a third of the part PUTs fail and the browser goes offline mid-upload', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 3 });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 3 });
   // ~10 MB/s up, so the upload is still going when the network drops.
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
@@ -79,7 +58,7 @@ it('finishes when a third of the part PUTs fail and the browser goes offline mid
   const outcome = await done;
 
   expect(outcome.errors).toEqual({});
-  expect(await objectSha256(s3, server.bucket, outcome.keys['flaky.bin']!)).toBe(digests['flaky.bin']);
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['flaky.bin']!)).toBe(digests['flaky.bin']);
   expect(failedOnPurpose).toBe(2); // parts 3 and 6
   expect(okPuts).toBe(8);
   expect(await maxProgress).toBeLessThanOrEqual(1);
@@ -92,7 +71,7 @@ it('finishes when a third of the part PUTs fail and the browser goes offline mid
 });
 
 it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', async () => {
-  const page = await openPluginPage(browser, server.url, { partSize: 5 * MiB, limit: 2 });
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 2 });
   let blockPart2 = true;
   await page.route(
     (url) => url.searchParams.has('partNumber'),
@@ -121,7 +100,7 @@ it('a file that failed after its retries resumes on "retry": parts S3 holds are 
   });
 
   expect(result.complete).toBe(true);
-  expect(await objectSha256(s3, server.bucket, result.key)).toBe(digests['retried.bin']);
+  expect(await objectSha256(env.s3, env.server.bucket, result.key)).toBe(digests['retried.bin']);
   for (const part of sent) expect(sentBefore.has(part), `part ${part} was sent again`).toBe(false);
   expect(sent).toContain(2);
   const counters = await readCounters(page);

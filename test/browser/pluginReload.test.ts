@@ -3,36 +3,20 @@
  * key) but not a 40 MiB blob, so the user selects the file again. The plugin lists the parts S3
  * holds, skips those whose size and ETag match the local MD5, and sends only the rest.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
-import { addSeededFiles, gotoPluginPage, isPartPut, objectSha256, openPluginPage, partNumberOf, pluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { expect, it } from 'vitest';
+import { addSeededFiles, gotoPluginPage, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const FILE = { name: 'reloaded.bin', size: 40 * MiB, seed: 41 };
 const PARTS = 8;
-let server: PageServer;
-let browser: Browser;
-let s3: S3Client;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startPageServer(pluginPage), launchChromium()]);
-  s3 = createTestS3Client();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  s3?.destroy();
-});
+const env = usePluginPage();
 
 type Globals = { uppy: import('@uppy/core').default };
 
 it('after a reload, sends only the parts S3 does not hold yet', async () => {
   const query = { partSize: 5 * MiB, limit: 2, golden: 1 };
-  const page = await openPluginPage(browser, server.url, query);
+  const page = await openPluginPage(env.browser, env.server.url, query);
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: 15_000_000 });
@@ -56,7 +40,7 @@ it('after a reload, sends only the parts S3 does not hold yet', async () => {
   expect(resumeState?.uploadId).toBeTruthy();
 
   // The reload, still on the slow link: at full speed the old page could finish the upload first.
-  await gotoPluginPage(page, server.url, query);
+  await gotoPluginPage(page, env.server.url, query);
   phase = 'after';
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
   const heldBeforeReload = new Set(stored.before);
@@ -76,7 +60,7 @@ it('after a reload, sends only the parts S3 does not hold yet', async () => {
   const outcome = await done;
 
   expect(outcome.errors).toEqual({});
-  expect(await objectSha256(s3, server.bucket, outcome.keys[FILE.name]!)).toBe(digests[FILE.name]);
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[FILE.name]!)).toBe(digests[FILE.name]);
   // No part S3 had stored before the reload was sent again, and every part was sent or skipped.
   expect(heldBeforeReload.size).toBeGreaterThanOrEqual(3);
   for (const part of sentAfter) expect(heldBeforeReload.has(part), `part ${part} was sent again`).toBe(false);

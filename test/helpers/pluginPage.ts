@@ -11,7 +11,7 @@ export interface SeededFile {
 }
 
 /** What `window` holds on the test page (test/browser/pluginPage/main.ts). */
-interface PageGlobals {
+export interface PageGlobals {
   uppy: import('@uppy/core').default;
   plugin: { getCounters(): UploadCounters };
   page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string> };
@@ -98,4 +98,11 @@ export function isPartPut(request: { method(): string; url(): string }): boolean
 
 export function partNumberOf(url: string): number {
   return Number(new URL(url).searchParams.get('partNumber'));
+}
+
+/** Slows the page's uplink (Chrome DevTools Protocol), so the tests can act mid-upload. */
+export async function throttle(page: Page, bytesPerSecond: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }

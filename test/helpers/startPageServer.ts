@@ -34,7 +34,7 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
     server: { middlewareMode: true, hmr: false },
     appType: 'spa',
     // Everything the page and the worker import, bundled up front: a dependency found late makes Vite reload the page mid-test.
-    optimizeDeps: { include: ['@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever', 'hash-wasm'] },
+    optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever', 'hash-wasm'] },
   });
   app.use(vite.middlewares);
   const server = app.listen(0, '127.0.0.1');

@@ -1,9 +1,10 @@
 /**
  * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
- * Dashboard). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
+ * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
  * SHA-256) to the tests.
  */
+import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
 import Dashboard from '@uppy/dashboard';
 import GoldenRetriever from '@uppy/golden-retriever';
@@ -16,12 +17,17 @@ const number = (name: string) => (query.has(name) ? Number(query.get(name)) : un
 
 // A fixed id: Golden Retriever keys its stores by it, so a reloaded page finds its files.
 const uppy = new Uppy({ id: 'plugin-test', autoProceed: false });
-uppy.use(S3ResumableUpload, {
-  endpoint: query.get('endpoint') ?? '/api',
-  limit: number('limit'),
-  partSize: number('partSize'),
-  retryDelays: [0, 200, 500, 1000, 2000, 3000],
-});
+if (query.get('uploader') === 'stock') {
+  // The stock plugin on the same middleware mount, for comparison.
+  uppy.use(AwsS3, { companionEndpoint: query.get('endpoint') ?? '/api', shouldUseMultipart: (file) => (file.size ?? 0) > 10 * 1024 * 1024 });
+} else {
+  uppy.use(S3ResumableUpload, {
+    endpoint: query.get('endpoint') ?? '/api',
+    limit: number('limit'),
+    partSize: number('partSize'),
+    retryDelays: [0, 200, 500, 1000, 2000, 3000],
+  });
+}
 if (query.get('golden') === '1') uppy.use(GoldenRetriever);
 if (query.get('dashboard') === '1') uppy.use(Dashboard, { target: '#dashboard', inline: true, height: 400 });
 
@@ -53,5 +59,5 @@ const page = {
   },
 };
 
-Object.assign(window, { uppy, plugin: uppy.getPlugin('S3ResumableUpload'), page });
+Object.assign(window, { uppy, plugin: uppy.getPlugin('S3ResumableUpload') ?? uppy.getPlugin('AwsS3'), page });
 document.body.dataset.ready = 'true';
