@@ -131,7 +131,14 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   };
 
   #services(): UploadServices {
-    this.#hashPool ??= createHashPool({ size: this.opts.hashWorkers, createWorker: this.opts.createWorker });
+    this.#hashPool ??= createHashPool({
+      size: this.opts.hashWorkers,
+      createWorker: this.opts.createWorker,
+      onFallback: (reason) => {
+        this.#count('mainThreadHashing');
+        this.uppy.log(`[S3ResumableUpload] An MD5 worker could not start (${reason}); hashing on the main thread.`, 'warning');
+      },
+    });
     return {
       api: this.#api,
       hashPool: this.#hashPool,

@@ -18,6 +18,8 @@ export interface HashPoolOptions {
   size: number;
   /** Starts one worker running `md5Worker`; bundlers (Vite, webpack 5, esbuild) follow this `new URL` form. */
   createWorker?: () => Worker;
+  /** Called when a worker could not start and its lane hashes on the main thread instead. */
+  onFallback?: (reason: string) => void;
 }
 
 export const defaultCreateWorker = (): Worker => new Worker(new URL('./md5Worker.js', import.meta.url), { type: 'module' });
@@ -34,9 +36,14 @@ interface Lane {
   stop(): void;
 }
 
-function workerLane(worker: Worker): Lane {
+/**
+ * A lane on a worker. If the worker fails to start (its script can't load, a CSP forbids it),
+ * the lane hashes on the main thread instead, the jobs it held included: slower, still correct.
+ */
+function workerLane(worker: Worker, onFallback: (reason: string) => void): Lane {
   let nextId = 0;
-  const pending = new Map<number, { resolve: (answer: { digest: Uint8Array; ms: number }) => void; reject: (error: Error) => void }>();
+  let fallback: Lane | undefined;
+  const pending = new Map<number, { blob: Blob; resolve: (answer: { digest: Uint8Array; ms: number }) => void; reject: (error: unknown) => void }>();
   worker.addEventListener('message', (event: MessageEvent<HashAnswer>) => {
     const answer = event.data;
     const job = pending.get(answer.id);
@@ -45,14 +52,19 @@ function workerLane(worker: Worker): Lane {
     else job?.resolve(answer);
   });
   worker.addEventListener('error', (event) => {
-    for (const job of pending.values()) job.reject(new Error(`MD5 worker failed: ${event.message}`));
+    event.preventDefault();
+    worker.terminate();
+    fallback ??= mainThreadLane();
+    onFallback(event.message || 'the worker failed to start');
+    for (const job of pending.values()) fallback.run(job.blob).then(job.resolve, job.reject);
     pending.clear();
   });
   return {
     run(blob) {
+      if (fallback) return fallback.run(blob);
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { blob, resolve, reject });
         worker.postMessage({ id, blob } satisfies HashRequest);
       });
     },
@@ -78,7 +90,7 @@ function mainThreadLane(): Lane {
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */
-export function createHashPool({ size, createWorker = defaultCreateWorker }: HashPoolOptions): HashPool {
+export function createHashPool({ size, createWorker = defaultCreateWorker, onFallback = () => {} }: HashPoolOptions): HashPool {
   const queue: Job[] = [];
   const idle: Lane[] = [];
   let started = 0;
@@ -89,8 +101,9 @@ export function createHashPool({ size, createWorker = defaultCreateWorker }: Has
   const startLane = (): Lane => {
     let lane: Lane;
     try {
-      lane = typeof Worker === 'undefined' ? mainThreadLane() : workerLane(createWorker());
-    } catch {
+      lane = typeof Worker === 'undefined' ? mainThreadLane() : workerLane(createWorker(), onFallback);
+    } catch (error) {
+      onFallback(String(error));
       lane = mainThreadLane();
     }
     lanes.push(lane);

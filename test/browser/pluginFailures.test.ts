@@ -63,3 +63,16 @@ it('fails a file whose part answer has no readable ETag, naming the CORS rule', 
 
   expect(outcome.errors['no-etag.bin']).toMatch(/^missing_etag: S3 accepted part \d but its answer has no ETag the page can read\. Does the bucket's CORS configuration expose the ETag header\?$/);
 });
+
+it('hashes on the main thread when the MD5 worker cannot start, and still verifies every part', async () => {
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, brokenWorker: 1 });
+  const digests = await addSeededFiles(page, [{ name: 'no-worker.bin', size: 12 * MiB, seed: 54 }]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['no-worker.bin']!)).toBe(digests['no-worker.bin']);
+  const counters = await readCounters(page);
+  expect(counters.mainThreadHashing).toBeGreaterThanOrEqual(1);
+  expect(counters).toMatchObject({ partsUploaded: 3, partsVerified: 3, objectsVerified: 1 });
+});

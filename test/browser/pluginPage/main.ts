@@ -26,6 +26,8 @@ if (query.get('uploader') === 'stock') {
     limit: number('limit'),
     partSize: number('partSize'),
     retryDelays: [0, 200, 500, 1000, 2000, 3000],
+    // `brokenWorker=1`: a worker whose script does not exist, as when a bundler drops it.
+    createWorker: query.get('brokenWorker') === '1' ? () => new Worker('/no-such-md5-worker.js', { type: 'module' }) : undefined,
   });
 }
 if (query.get('golden') === '1') uppy.use(GoldenRetriever);
