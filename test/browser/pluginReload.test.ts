@@ -1,10 +1,11 @@
 /**
  * Page reload mid-upload: Golden Retriever restores the file's state (`s3Multipart`: upload id and
- * key) but not a 40 MiB blob, so the user selects the file again. The plugin lists the parts S3
- * holds, skips those whose size and ETag match the local MD5, and sends only the rest.
+ * key) but not a 40 MiB blob, so the user selects the file again; a file of 10 MiB or less comes
+ * back whole. Either way the plugin lists the parts S3 holds, skips those whose size and ETag
+ * match the local MD5, and sends only the rest.
  */
 import { expect, it } from 'vitest';
-import { addSeededFiles, gotoPluginPage, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, gotoPluginPage, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, throttle, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
 import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -71,4 +72,38 @@ it('after a reload, sends only the parts S3 does not hold yet', async () => {
   console.log(
     `[numbers] reload: ${heldBeforeReload.size} of ${PARTS} parts stored before the reload; after it ${sentAfter.length} part PUTs (parts ${[...sentAfter].sort((a, b) => a - b).join(', ')}), ${counters.partsSkipped} skipped as verified`,
   );
+});
+
+it('after a reload, a file small enough for Golden Retriever to keep resumes without being selected again', async () => {
+  const query = { partSize: 5 * MiB, limit: 1, golden: 1 };
+  const page = await openPluginPage(env.browser, env.server.url, query);
+  await throttle(page, 3_000_000);
+  const small = { name: 'kept.bin', size: 9 * MiB, seed: 42 }; // Golden Retriever keeps blobs up to 10 MiB
+  let phase: 'before' | 'after' = 'before';
+  const sentAfter: number[] = [];
+  page.on('request', (request) => {
+    if (phase === 'after' && isPartPut(request)) sentAfter.push(partNumberOf(request.url()));
+  });
+  const digests = await addSeededFiles(page, [small]);
+  void uploadAll(page).catch(() => {});
+  await page.waitForFunction(() => (window as unknown as PageGlobals).plugin.getCounters().partsUploaded >= 1);
+
+  await gotoPluginPage(page, env.server.url, query);
+  phase = 'after';
+  await throttle(page, -1);
+  await page.waitForFunction(() => (window as unknown as Globals).uppy.getFiles().length === 1);
+  const restored = await page.evaluate(() => {
+    const file = (window as unknown as Globals).uppy.getFiles()[0]!;
+    return { isGhost: file.isGhost, size: (file.data as Blob | undefined)?.size, uploadId: file.s3Multipart?.uploadId };
+  });
+  expect(restored).toEqual({ isGhost: false, size: small.size, uploadId: expect.any(String) });
+
+  const done = uploadAll(page, { start: false });
+  await page.evaluate(() => (window as unknown as Globals).uppy.emit('restore-confirmed'));
+  const outcome = await done;
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[small.name]!)).toBe(digests[small.name]);
+  expect(sentAfter).toEqual([2]);
+  expect(await readCounters(page)).toMatchObject({ partsSkipped: 1, partsUploaded: 1, objectsVerified: 1 });
 });
