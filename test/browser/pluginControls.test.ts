@@ -3,8 +3,9 @@
  * (through the API and the Dashboard's buttons), remove and cancel-all (the multipart upload is
  * aborted on S3, even one still being created).
  */
+import { ListPartsCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { expect, it } from 'vitest';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, readCounters, throttle, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, throttle, togglePause, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
 import { expectUploadGone, usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -29,18 +30,12 @@ it('pauses (no part goes out) and resumes (lists the parts, sends the rest) a fi
   });
   await page.waitForFunction(() => (window as unknown as PageGlobals).plugin.getCounters().partsUploaded >= 2);
 
-  await page.evaluate(() => {
-    const { uppy } = window as unknown as PageGlobals;
-    uppy.pauseResume(uppy.getFiles()[0]!.id);
-  });
+  await togglePause(page);
   await page.waitForTimeout(300); // requests already on their way may still show up
   const atPause = events.length;
   await page.waitForTimeout(1500);
   expect(events.slice(atPause)).toEqual([]); // nothing while paused
-  await page.evaluate(() => {
-    const { uppy } = window as unknown as PageGlobals;
-    uppy.pauseResume(uppy.getFiles()[0]!.id);
-  });
+  await togglePause(page);
   const outcome = await done;
 
   expect(outcome.errors).toEqual({});
@@ -126,3 +121,39 @@ it("works from the Dashboard: the file's pause, resume and remove buttons", asyn
   await expectUploadGone(env, droppedUpload);
 });
 
+
+it('on resume, a part S3 holds with other bytes is sent again: the listing is checked, not trusted', async () => {
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 2 });
+  await throttle(page, 15_000_000);
+  const sent: number[] = [];
+  page.on('request', (request) => {
+    if (isPartPut(request)) sent.push(partNumberOf(request.url()));
+  });
+  const digests = await addSeededFiles(page, [{ name: 'tampered.bin', size: 30 * MiB, seed: 15 }]);
+  const done = uploadAll(page);
+  await page.waitForFunction(() => (window as unknown as PageGlobals).plugin.getCounters().partsUploaded >= 3);
+  const upload = await page.evaluate(() => {
+    const { uppy } = window as unknown as PageGlobals;
+    const file = uppy.getFiles()[0]!;
+    uppy.pauseResume(file.id);
+    return file.s3Multipart!;
+  });
+  await page.waitForTimeout(500);
+
+  // Someone overwrites a stored part with other bytes of the same size.
+  const stored = (await env.s3.send(new ListPartsCommand({ Bucket: env.server.bucket, Key: upload.key, UploadId: upload.uploadId }))).Parts ?? [];
+  expect(stored.length).toBeGreaterThanOrEqual(3);
+  const tampered = stored[0]!.PartNumber!;
+  await env.s3.send(
+    new UploadPartCommand({ Bucket: env.server.bucket, Key: upload.key, UploadId: upload.uploadId, PartNumber: tampered, Body: new Uint8Array(5 * MiB) }),
+  );
+  sent.length = 0;
+  await togglePause(page);
+  const outcome = await done;
+
+  expect(outcome.errors).toEqual({});
+  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['tampered.bin']!)).toBe(digests['tampered.bin']);
+  expect(sent).toContain(tampered);
+  for (const part of stored.slice(1)) expect(sent, `part ${part.PartNumber} was sent again`).not.toContain(part.PartNumber);
+  expect((await readCounters(page)).partsSkipped).toBe(stored.length - 1);
+});

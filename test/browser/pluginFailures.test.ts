@@ -76,3 +76,19 @@ it('hashes on the main thread when the MD5 worker cannot start, and still verifi
   expect(counters.mainThreadHashing).toBeGreaterThanOrEqual(1);
   expect(counters).toMatchObject({ partsUploaded: 3, partsVerified: 3, objectsVerified: 1 });
 });
+
+it("fails a file whose assembled object's ETag is not what its parts add up to", async () => {
+  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB });
+  await page.route('**/api/s3/multipart/*/complete?*', async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as { etag: string };
+    body.etag = `"${'0'.repeat(32)}-3"`; // as if S3 had assembled other parts
+    return route.fulfill({ response, json: body });
+  });
+  await addSeededFiles(page, [{ name: 'wrong-etag.bin', size: 12 * MiB, seed: 55 }]);
+
+  const outcome = await uploadAll(page);
+
+  expect(outcome.errors['wrong-etag.bin']).toMatch(/^etag_mismatch: The assembled object's ETag 0{32}-3 is not [0-9a-f]{32}-3, what its 3 parts add up to\.$/);
+  expect((await readCounters(page)).objectsVerified).toBe(0);
+});

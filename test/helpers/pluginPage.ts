@@ -106,3 +106,11 @@ export async function throttle(page: Page, bytesPerSecond: number): Promise<void
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }
+
+/** Pauses or resumes the page's first file, as its Dashboard button would (`uppy.pauseResume`). */
+export async function togglePause(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as PageGlobals;
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
+  });
+}
