@@ -2,7 +2,7 @@ import type { ListedPart } from '../contract.js';
 import type { ApiClient } from './createApiClient.js';
 import type { HashPool } from './createHashPool.js';
 import type { RequestLimiter } from './createRequestLimiter.js';
-import type { UploadCounters } from './counters.js';
+import type { FileCounters } from './counters.js';
 import { unquoteETag, type Digest } from './digest.js';
 import { multipartETag, multipartETagForm } from './multipartETag.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
@@ -24,6 +24,8 @@ export interface MultipartState {
 export interface UploadResult {
   location: string;
   key: string;
+  /** The object's ETag as S3 answered it (quoted), when it answered one. */
+  etag: string | undefined;
   uploadId?: string;
 }
 
@@ -39,7 +41,8 @@ export interface UploadServices {
   signBatchSize: number;
   limit: number;
   stallTimeoutMs: number;
-  count: (name: keyof UploadCounters, by?: number) => void;
+  /** Counts for this file (and the plugin's totals). */
+  count: (name: keyof FileCounters, by?: number) => void;
   log: (message: string, type?: 'info' | 'warning' | 'error') => void;
 }
 
@@ -201,9 +204,9 @@ export class FileUpload {
             expiresAt: Date.now() + lifetimeMs,
             stallTimeoutMs: this.#services.stallTimeoutMs,
           });
-          this.#checkETag(etag, digest, 'the file');
+          const checked = this.#checkETag(etag, digest, 'the file');
           const location = new URL(params.url, pageBase()).href.split('?')[0] as string;
-          return { location, key: params.key };
+          return { location, key: params.key, etag: checked };
         } catch (error) {
           this.#events.progress(0, file.data.size);
           throw error;
@@ -410,7 +413,7 @@ export class FileUpload {
     this.#state = undefined;
     this.#digests.clear();
     this.#events.stateChanged(undefined);
-    return { location: completed.location, key: completed.key, uploadId: state.uploadId };
+    return { location: completed.location, key: completed.key, etag: completed.etag, uploadId: state.uploadId };
   }
 
   /** The object's ETag, when it has the multipart form, must be `md5(part digests)-N`. */

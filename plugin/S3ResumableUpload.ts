@@ -1,7 +1,7 @@
 import { BasePlugin, EventManager, type Uppy } from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import { filterFilesToEmitUploadStarted, filterFilesToUpload, getAllowedMetaFields } from '@uppy/core/utils';
-import { emptyCounters, type UploadCounters } from './counters.js';
+import { emptyCounters, emptyFileCounters, type FileCounters, type UploadCounters } from './counters.js';
 import { createApiClient, type ApiClient } from './createApiClient.js';
 import { createHashPool, type HashPool } from './createHashPool.js';
 import { createRequestLimiter, type RequestLimiter } from './createRequestLimiter.js';
@@ -14,11 +14,17 @@ import { S3UploadError } from './S3UploadError.js';
 export interface S3UploadBody extends Body {
   location: string;
   key: string;
+  /** The object's ETag (quoted), checked against the MD5s of the bytes sent when S3 answered one. */
+  etag?: string;
 }
 
-/** The plugin's state (`uppy.getState().plugins[id]`): the counters, updated as they change. */
+/**
+ * The plugin's state (`uppy.getState().plugins[id]`), updated as it changes: the plugin's
+ * counters, and each file's own (by file id, from its first upload until it is removed).
+ */
 export type S3ResumableUploadState = {
   counters: UploadCounters;
+  files: Record<string, FileCounters>;
 };
 
 declare module '@uppy/core' {
@@ -59,6 +65,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   #hashPool: HashPool | undefined;
   readonly #uploads = new Map<string, FileUpload>();
   #counters = emptyCounters();
+  #fileCounters: Record<string, FileCounters> = {};
 
   constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
     const resolved = resolveOptions(options);
@@ -66,14 +73,19 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.type = 'uploader';
     this.id = resolved.id ?? 'S3ResumableUpload';
     this.#limiter = createRequestLimiter(resolved.limit);
-    this.#api = createApiClient({
-      endpoint: resolved.endpoint,
-      headers: resolved.headers,
-      credentials: resolved.credentials,
+    this.#api = this.#createApi((name) => this.#count(name));
+  }
+
+  /** A client for the middleware whose retries and offline waits go to `count`. */
+  #createApi(count: (name: 'retries' | 'offlineWaits') => void): ApiClient {
+    return createApiClient({
+      endpoint: this.opts.endpoint,
+      headers: this.opts.headers,
+      credentials: this.opts.credentials,
       retry: {
         settings: this.#retrySettings(),
-        onOffline: () => this.#count('offlineWaits'),
-        onRetry: () => this.#count('retries'),
+        onOffline: () => count('offlineWaits'),
+        onRetry: () => count('retries'),
       },
     });
   }
@@ -88,13 +100,23 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     return { ...this.#counters, hashedBytes: bytes, hashMs: Math.round(ms) };
   }
 
-  #count(name: keyof UploadCounters, by = 1): void {
+  /** One file's counters (parts verified, re-signs, retries…), or `undefined` before its first upload. */
+  getFileCounters(fileID: string): FileCounters | undefined {
+    const counters = this.#fileCounters[fileID];
+    return counters && { ...counters };
+  }
+
+  #count(name: keyof UploadCounters, by = 1, fileID?: string): void {
     this.#counters = { ...this.#counters, [name]: this.#counters[name] + by };
-    this.setPluginState({ counters: this.getCounters() });
+    const file = fileID === undefined ? undefined : this.#fileCounters[fileID]; // none once the file is removed
+    if (file && fileID !== undefined && name in file) {
+      this.#fileCounters = { ...this.#fileCounters, [fileID]: { ...file, [name]: file[name as keyof FileCounters] + by } };
+    }
+    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters });
   }
 
   override install(): void {
-    this.setPluginState({ counters: this.getCounters() });
+    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters });
     this.#setResumable(true);
     this.uppy.addUploader(this.#upload);
     this.uppy.on('file-removed', this.#onFileRemoved);
@@ -116,6 +138,11 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
 
   /** Removing a file (or cancel-all) aborts its upload on S3, running or not. */
   #onFileRemoved = (file: UppyFile<M, B>): void => {
+    if (file.id in this.#fileCounters) {
+      const { [file.id]: _removed, ...rest } = this.#fileCounters;
+      this.#fileCounters = rest;
+      this.setPluginState({ files: rest });
+    }
     const upload = this.#uploads.get(file.id);
     if (upload) {
       upload.remove();
@@ -130,7 +157,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     }
   };
 
-  #services(): UploadServices {
+  #services(fileID: string): UploadServices {
+    const count = (name: keyof FileCounters, by?: number) => this.#count(name, by, fileID);
     this.#hashPool ??= createHashPool({
       size: this.opts.hashWorkers,
       createWorker: this.opts.createWorker,
@@ -139,8 +167,12 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         this.uppy.log(`[S3ResumableUpload] An MD5 worker could not start (${reason}); hashing on the main thread.`, 'warning');
       },
     });
+    if (!(fileID in this.#fileCounters)) {
+      this.#fileCounters = { ...this.#fileCounters, [fileID]: emptyFileCounters() };
+      this.setPluginState({ files: this.#fileCounters });
+    }
     return {
-      api: this.#api,
+      api: this.#createApi(count),
       hashPool: this.#hashPool,
       limiter: this.#limiter,
       settings: this.#retrySettings(),
@@ -149,7 +181,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       signBatchSize: this.opts.signBatchSize,
       limit: this.opts.limit,
       stallTimeoutMs: this.opts.stallTimeout,
-      count: (name, by) => this.#count(name, by),
+      count,
       log: (message, type) => this.uppy.log(`[S3ResumableUpload] ${message}`, type === 'info' ? undefined : type),
     };
   }
@@ -203,7 +235,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
           multipart: this.#shouldUseMultipart(file),
           resume,
         },
-        this.#services(),
+        this.#services(fileID),
         {
           progress: (bytesUploaded, bytesTotal) => {
             const current = this.uppy.getFile(fileID);
@@ -235,7 +267,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         if (current) {
           this.uppy.emit('upload-success', current, {
             status: 200,
-            body: { location: result.location, key: result.key } as unknown as B,
+            body: { location: result.location, key: result.key, etag: result.etag } as unknown as B,
             uploadURL: result.location,
           });
         }

@@ -41,3 +41,11 @@ export function emptyCounters(): UploadCounters {
     hashMs: 0,
   };
 }
+
+/** What the plugin did for one file: the counters that belong to a file (not the hashing totals). */
+export type FileCounters = Omit<UploadCounters, 'mainThreadHashing' | 'hashedBytes' | 'hashMs'>;
+
+export function emptyFileCounters(): FileCounters {
+  const { mainThreadHashing: _threads, hashedBytes: _bytes, hashMs: _ms, ...perFile } = emptyCounters();
+  return perFile;
+}

@@ -1,4 +1,4 @@
 export { S3ResumableUpload, type S3ResumableUploadState, type S3UploadBody } from './S3ResumableUpload.js';
 export type { S3ResumableUploadOptions } from './options.js';
-export type { UploadCounters } from './counters.js';
+export type { FileCounters, UploadCounters } from './counters.js';
 export { S3UploadError, type S3UploadErrorCode, type PluginErrorCode } from './S3UploadError.js';

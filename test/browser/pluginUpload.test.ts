@@ -51,6 +51,17 @@ it('uploads an empty, a 3 MiB and a 40 MiB file byte for byte, every part with i
   for (const put of puts) expect(put.headers()['content-md5']).toMatch(/^[A-Za-z0-9+/]{22}==$/);
   const counters = await readCounters(page);
   expect(counters).toMatchObject({ partsUploaded: 5, partsVerified: 5, objectsVerified: 1, singleUploads: 2, retries: 0, resigns: 0 });
+  // Each file's own counters (the demo's panel reads them), adding up to the plugin's.
+  const perFile = await page.evaluate(() => {
+    const { uppy, plugin } = window as unknown as PageGlobals;
+    return Object.fromEntries(uppy.getFiles().map((file) => [file.name, plugin.getFileCounters(file.id)]));
+  });
+  expect(perFile['big.bin']).toMatchObject({ partsUploaded: 5, partsVerified: 5, objectsVerified: 1, singleUploads: 0 });
+  expect(perFile['small.bin']).toMatchObject({ partsUploaded: 0, singleUploads: 1 });
+  expect(perFile['empty.bin']).toMatchObject({ partsUploaded: 0, singleUploads: 1 });
+  // upload-success carries the object's ETag: md5(part MD5s)-5 for the big file, the MD5 for the small one.
+  expect(outcome.etags['big.bin']).toMatch(/^"[0-9a-f]{32}-5"$/);
+  expect(outcome.etags['small.bin']).toMatch(/^"[0-9a-f]{32}"$/);
   console.log(`MD5 in the worker: ${(counters.hashedBytes / 1e3 / counters.hashMs).toFixed(0)} MB/s (${counters.hashedBytes} bytes in ${counters.hashMs} ms)`);
 });
 

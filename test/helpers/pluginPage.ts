@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
-import type { UploadCounters } from '../../plugin/index.js';
+import type { FileCounters, UploadCounters } from '../../plugin/index.js';
 import { sha256Hex } from './callApi.js';
 
 /** A file the page makes from a seed, so it can make the same bytes again after a reload. */
@@ -13,7 +13,7 @@ export interface SeededFile {
 /** What `window` holds on the test page (test/browser/pluginPage/main.ts). */
 export interface PageGlobals {
   uppy: import('@uppy/core').default;
-  plugin: { getCounters(): UploadCounters };
+  plugin: { getCounters(): UploadCounters; getFileCounters(fileID: string): FileCounters | undefined };
   page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string> };
 }
 
@@ -56,6 +56,8 @@ export interface UploadOutcome {
   keys: Record<string, string>;
   /** `upload-success`'s `uploadURL` by file name. */
   urls: Record<string, string>;
+  /** `upload-success`'s `body.etag` by file name (our plugin's; the stock one sends none). */
+  etags: Record<string, string>;
   /** Error message (with its code) by file name. */
   errors: Record<string, string>;
 }
@@ -66,10 +68,11 @@ export function uploadAll(page: Page, { start = true }: { start?: boolean } = {}
     (start) =>
       new Promise<UploadOutcome>((resolve) => {
         const { uppy } = window as unknown as PageGlobals;
-        const outcome: UploadOutcome = { keys: {}, urls: {}, errors: {} };
+        const outcome: UploadOutcome = { keys: {}, urls: {}, etags: {}, errors: {} };
         uppy.on('upload-success', (file, response) => {
-          const body = response.body as { key?: string } | undefined;
+          const body = response.body as { key?: string; etag?: string } | undefined;
           outcome.keys[file?.name ?? ''] = body?.key ?? '';
+          outcome.etags[file?.name ?? ''] = body?.etag ?? '';
           outcome.urls[file?.name ?? ''] = response.uploadURL ?? '';
         });
         uppy.on('upload-error', (file, error) => {
