@@ -4,6 +4,7 @@
  * What worked here, and the startup races handled below, are in ../shared/FACTS.md §4.
  */
 import { CreateBucketCommand, GetBucketCorsCommand, ListBucketsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { uploadCorsRule } from './uploadCorsRule.js';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -303,15 +304,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
         new PutBucketCorsCommand({
           Bucket: bucket,
           CORSConfiguration: {
-            CORSRules: [
-              {
-                AllowedOrigins: corsOrigins,
-                AllowedMethods: ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'],
-                AllowedHeaders: ['*'],
-                ExposeHeaders: ['ETag'],
-                MaxAgeSeconds: 3000,
-              },
-            ],
+            CORSRules: [uploadCorsRule(corsOrigins)],
           },
         }),
       );

@@ -1,6 +1,6 @@
 /** With S3_ENDPOINT set, the tests use that S3 and start nothing; without it, they start radosgw. */
 import { describe, expect, it } from 'vitest';
-import { s3ConfigFromEnv } from './helpers/s3Config.js';
+import { s3ConfigFromEnv } from '../scripts/s3ConfigFromEnv.js';
 
 describe('s3ConfigFromEnv', () => {
   it('is undefined without S3_ENDPOINT (a local radosgw is started)', () => {

@@ -3,19 +3,12 @@ import express, { type Request } from 'express';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { createS3Middleware, type S3MiddlewareOptions } from '../../middleware/index.js';
+import { s3ClientConfig as clientConfigFor } from '../../scripts/s3ClientConfig.js';
 
 /** S3 client settings for the run's S3 (radosgw unless S3_ENDPOINT says otherwise). */
 export function s3ClientConfig(): S3ClientConfig & { bucket: string } {
   const s3 = inject('s3');
-  return {
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    bucket: s3.bucket,
-  };
+  return { ...clientConfigFor(s3), bucket: s3.bucket };
 }
 
 /** An S3 client for checking what the bucket really holds. */

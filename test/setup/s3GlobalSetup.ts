@@ -5,11 +5,11 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startLocalS3 } from '../../scripts/startLocalS3.js';
-import { s3ConfigFromEnv, type TestS3Config } from '../helpers/s3Config.js';
+import { s3ConfigFromEnv, type S3Config } from '../../scripts/s3ConfigFromEnv.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    s3: TestS3Config;
+    s3: S3Config;
   }
 }
 

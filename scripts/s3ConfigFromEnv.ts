@@ -1,5 +1,5 @@
-/** Where the tests' S3 is and how to reach it. */
-export interface TestS3Config {
+/** An S3 bucket and how to reach it (the tests', the demo's). */
+export interface S3Config {
   endpoint: string;
   region: string;
   bucket: string;
@@ -8,7 +8,7 @@ export interface TestS3Config {
 }
 
 /** The S3 named by S3_ENDPOINT and friends, or undefined when S3_ENDPOINT is not set. */
-export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): TestS3Config | undefined {
+export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3Config | undefined {
   const endpoint = env.S3_ENDPOINT;
   if (endpoint === undefined || endpoint === '') return undefined;
   const missing = ['S3_BUCKET', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].filter((name) => !env[name]);
