@@ -1,47 +1,62 @@
 /**
- * Runs the demo: `npm run demo`. With no S3_ENDPOINT, starts a local S3 (Ceph radosgw, installed
- * from Debian when missing) and stops it on exit; with one, uses that bucket
- * (S3_REGION, S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). PORT defaults to 3000,
- * URL_LIFETIME (seconds) to 900.
+ * `npm run demo`: the demo page with the middleware. Settings come from the environment (and from
+ * demo/.env when there is one; copy demo/.env.example). With no
+ * S3_ENDPOINT, a local S3 (Ceph radosgw, installed from Debian when missing) is started and
+ * stopped on exit; with one, that bucket is used and its CORS rules are checked.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { startLocalS3, type LocalS3 } from '../scripts/startLocalS3.js';
-import { createDemoServer, type DemoS3 } from './createDemoServer.js';
+import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
+import { checkBucketCors, corsAdvice } from './checkBucketCors.js';
+import { createDemoServer, type DemoServer } from './createDemoServer.js';
+import { DEMO_ASSETS } from './demoViteConfig.js';
+import { readDemoConfig } from './readDemoConfig.js';
 
-const started = Date.now();
+// The SDK warns at every start that its 2027 releases need Node 22; the demo's console stays readable.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 let local: LocalS3 | undefined;
+let demo: DemoServer | undefined;
 
-async function demoS3(): Promise<DemoS3> {
-  const env = process.env;
-  if (env.S3_ENDPOINT) {
-    return {
-      endpoint: env.S3_ENDPOINT,
-      region: env.S3_REGION ?? 'us-east-1',
-      bucket: env.S3_BUCKET ?? '',
-      accessKeyId: env.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-    };
-  }
-  console.log('No S3_ENDPOINT: starting a local S3 (Ceph radosgw)');
+const envFile = fileURLToPath(new URL('./.env', import.meta.url));
+if (existsSync(envFile)) process.loadEnvFile(envFile);
+
+async function bucket(given: S3Config | undefined): Promise<S3Config> {
+  if (given !== undefined) return given;
+  console.log('No S3_ENDPOINT: starting a local S3 (Ceph radosgw); it stops when the demo does.');
   local = await startLocalS3({ log: (line) => console.log(`  ${line}`) });
   return local;
 }
 
+async function stop(code: number): Promise<never> {
+  if (demo || local) console.log(`Stopping the demo${local ? ' and the local S3' : ''}`);
+  await demo?.close().catch(() => {});
+  await local?.stop().catch((error: unknown) => console.error(`Could not stop the local S3: ${String(error)}`));
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
-  const s3 = await demoS3();
-  const demo = await createDemoServer({ s3, port: Number(process.env.PORT ?? 3000), expiresIn: Number(process.env.URL_LIFETIME ?? 900) });
-  console.log(`Demo ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${demo.url}  (S3 ${s3.endpoint}, bucket ${s3.bucket}; Ctrl-C stops)`);
-  const shutdown = async () => {
-    console.log('Stopping');
-    await demo.close();
-    await local?.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  const config = readDemoConfig(process.env);
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+  const s3 = await bucket(config.s3);
+  demo = await createDemoServer({ s3, port: config.port, expiresIn: config.expiresIn, assets: config.production ? DEMO_ASSETS : undefined });
+
+  if (local === undefined) {
+    const origin = new URL(demo.url).origin;
+    const problems = await checkBucketCors(demo.s3, s3.bucket, origin);
+    if (problems.length > 0) {
+      console.log(`Uploads from ${origin} may fail: ${problems.join('; ')}.\n${corsAdvice(s3.bucket, [origin, origin.replace('127.0.0.1', 'localhost')])}`);
+    }
+  }
+  const seconds = (performance.now() / 1000).toFixed(1); // since this Node process started
+  console.log(
+    `Demo ready in ${seconds} s: ${demo.url}\n` +
+      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.`,
+  );
 }
 
 main().catch(async (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
-  await local?.stop().catch(() => {});
-  process.exit(1);
+  await stop(1);
 });

@@ -1,5 +1,6 @@
 import express from 'express';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,27 +27,29 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
   // Its own dependency cache: servers of test files running side by side would otherwise
   // re-bundle into one shared folder under each other's feet (a page that never loads).
   const cacheDir = await mkdtemp(join(tmpdir(), 'vite-page-'));
+  const server = createServer(app);
   const vite: ViteDevServer = await createViteServer({
     root: fileURLToPath(pageFolder),
     cacheDir,
     configFile: false,
     logLevel: 'warn',
-    server: { middlewareMode: true, hmr: false },
+    // No websocket: a fixed port of its own would clash between test files, and a page that lost
+    // it (tests go offline) would be reloaded by Vite's client when it came back.
+    server: { middlewareMode: true, hmr: false, ws: false },
     appType: 'spa',
     // Everything the page and the worker import, bundled up front: a dependency found late makes Vite reload the page mid-test.
     optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever', 'hash-wasm'] },
   });
   app.use(vite.middlewares);
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
     bucket,
     async close() {
+      await vite.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await vite.close();
       await rm(cacheDir, { recursive: true, force: true });
     },
   };

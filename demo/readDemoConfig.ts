@@ -1,0 +1,50 @@
+import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
+
+/** The demo's settings, read from the environment (see demo/.env.example). */
+export interface DemoConfig {
+  /** The bucket to use, or `undefined` to start a local S3 (Ceph radosgw) and stop it on exit. */
+  s3: S3Config | undefined;
+  /** `PORT`, on 127.0.0.1; 0 picks a free one. @default 3000 */
+  port: number;
+  /** `URL_LIFETIME`: seconds a presigned URL stays valid. @default 900 */
+  expiresIn: number;
+  /** `NODE_ENV=production`: serve the built page (`npm run demo:build`) instead of Vite's dev server. @default false */
+  production: boolean;
+}
+
+/** A setting that cannot be used; the message names the variable and what it should hold. */
+export class DemoConfigError extends Error {
+  override readonly name = 'DemoConfigError';
+}
+
+/** S3 accepts presigned URLs for at most 7 days. */
+const MAX_URL_LIFETIME = 7 * 24 * 3600;
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new DemoConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  }
+  return value;
+}
+
+/** Reads and checks the demo's environment; throws a {@link DemoConfigError} naming what is wrong. */
+export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
+  let s3: S3Config | undefined;
+  try {
+    s3 = s3ConfigFromEnv(env);
+  } catch (error) {
+    throw new DemoConfigError(error instanceof Error ? error.message : String(error));
+  }
+  if (s3 !== undefined && !/^https?:\/\/[^/]+/.test(s3.endpoint)) {
+    throw new DemoConfigError(`S3_ENDPOINT must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com, got "${s3.endpoint}".`);
+  }
+  return {
+    s3,
+    port: wholeNumber(env, 'PORT', 3000, 0, 65535),
+    expiresIn: wholeNumber(env, 'URL_LIFETIME', 900, 1, MAX_URL_LIFETIME),
+    production: env.NODE_ENV === 'production',
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The demo as a person uses it, in real Chromium against the real S3: a 30 MiB file chosen in
+ * the Dashboard, uploaded with our plugin (page from Vite) and, after the switch, with the stock
+ * `@uppy/aws-s3` 6 (page from the built assets). The panel must show every part, the ETag S3
+ * holds and a working download link; the object must equal the file; a screenshot of each run
+ * goes to test/output/. Two browsers (two cookies) cannot reach each other's uploads.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Browser, Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDemoServer, type DemoServer } from '../../demo/createDemoServer.js';
+import { USER_COOKIE } from '../../demo/demoUsers.js';
+import { demoViteConfig } from '../../demo/demoViteConfig.js';
+import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
+import { launchChromium } from '../helpers/launchChromium.js';
+import { objectSha256 } from '../helpers/pluginPage.js';
+import { createTestS3Client } from '../helpers/testServer.js';
+
+const MiB = 1024 * 1024;
+const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
+
+let browser: Browser;
+let s3: S3Client;
+let workDir: string;
+const servers: DemoServer[] = [];
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'demo-test-'));
+  browser = await launchChromium();
+  s3 = createTestS3Client();
+  await mkdir(OUTPUT, { recursive: true });
+});
+afterEach(async () => {
+  await Promise.all(browser.contexts().map((context) => context.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(servers.map((server) => server.close()));
+  s3?.destroy();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** The demo from Vite (development), or from a fresh build of the page (what `npm run demo:prod` serves). */
+async function startDemo(from: 'vite' | 'build'): Promise<DemoServer> {
+  const options = { s3: inject('s3'), port: 0, log: () => {} };
+  let server: DemoServer;
+  if (from === 'vite') {
+    server = await createDemoServer({ ...options, cacheDir: await mkdtemp(join(workDir, 'vite-')) });
+  } else {
+    const outDir = join(workDir, 'assets');
+    await build({ ...demoViteConfig({ outDir }), logLevel: 'error' });
+    server = await createDemoServer({ ...options, assets: outDir });
+  }
+  servers.push(server);
+  return server;
+}
+
+/** Picks a file through the Dashboard's own file input, as a person does, and presses Upload. */
+async function uploadThroughDashboard(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  await page.locator('.uppy-Dashboard-input').first().setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+}
+
+interface PanelCard {
+  state: string | undefined;
+  partsDone: number;
+  partsTotal: number;
+  resigns: string;
+  retries: string;
+  key: string;
+  etag: string;
+  download: string;
+}
+
+async function completedCard(page: Page): Promise<PanelCard> {
+  const card = page.locator('[data-testid=file]');
+  await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 60_000 });
+  const parts = card.getByTestId('parts');
+  return {
+    state: (await card.getAttribute('data-state')) ?? undefined,
+    partsDone: Number(await parts.getAttribute('data-done')),
+    partsTotal: Number(await parts.getAttribute('data-total')),
+    resigns: await card.locator('dd[data-row=resigns]').innerText(),
+    retries: await card.locator('dd[data-row=retries]').innerText(),
+    key: await card.locator('dd[data-row=key]').innerText(),
+    etag: await card.getByTestId('etag').innerText(),
+    download: (await card.getByTestId('download').getAttribute('href')) ?? '',
+  };
+}
+
+async function downloadSha256(url: string): Promise<string> {
+  const answer = await fetch(url);
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-disposition')).toMatch(/^attachment/);
+  return sha256Hex(new Uint8Array(await answer.arrayBuffer()));
+}
+
+/** `md5(part md5s)-N`: the ETag S3 gives an object assembled from these parts. */
+function multipartETag(bytes: Uint8Array, partSize: number): string {
+  const digests: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += partSize) digests.push(Buffer.from(md5Hex(bytes.subarray(at, at + partSize)), 'hex'));
+  return `"${md5Hex(Buffer.concat(digests))}-${digests.length}"`;
+}
+
+describe('the demo page', () => {
+  it('uploads a 30 MiB file chosen in the Dashboard with our plugin; the panel shows 4/4 parts verified, the ETag and a download link', async () => {
+    const demo = await startDemo('vite');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    await page.goto(demo.url);
+    await expect.poll(() => page.locator('#prefix').innerText()).toMatch(/^demo\/[\w-]{22}\/$/);
+    const file = randomData(30 * MiB);
+    await uploadThroughDashboard(page, 'thirty.bin', file);
+
+    const card = await completedCard(page);
+    expect(card).toMatchObject({ partsDone: 4, partsTotal: 4, resigns: '0', retries: '0' });
+    expect(await page.locator('[data-testid=file] [data-testid=parts]').innerText()).toContain('verified by S3');
+    expect(card.etag).toBe(multipartETag(file, 8 * MiB));
+    expect(card.key.startsWith(await page.locator('#prefix').innerText())).toBe(true);
+    expect(await objectSha256(s3, inject('s3').bucket, card.key)).toBe(sha256Hex(file));
+    expect(await downloadSha256(card.download)).toBe(sha256Hex(file));
+    await page.screenshot({ path: join(OUTPUT, 'demo-plugin.png') });
+  });
+
+  it('switches to the stock @uppy/aws-s3 (built page) and uploads the same way: 6/6 parts accepted, not verified', async () => {
+    const demo = await startDemo('build');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    await page.goto(demo.url);
+    await page.getByRole('link', { name: /Stock @uppy\/aws-s3/ }).click();
+    await page.waitForURL(/uploader=stock/);
+    await expect.poll(() => page.locator('#use-stock').getAttribute('aria-current')).toBe('page');
+    const file = randomData(30 * MiB);
+    const partPuts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && request.url().includes('partNumber=')) partPuts.push(request.headers()['content-md5'] ?? '');
+    });
+    await uploadThroughDashboard(page, 'thirty.bin', file);
+
+    const card = await completedCard(page);
+    expect(card).toMatchObject({ partsDone: 6, partsTotal: 6, resigns: '(not reported)', retries: '(not reported)' });
+    expect(await page.locator('[data-testid=file] [data-testid=parts]').innerText()).toContain('not verified');
+    expect(partPuts).toEqual(['', '', '', '', '', '']); // the stock plugin sends no Content-MD5
+    expect(card.etag).toBe(multipartETag(file, 5 * MiB));
+    expect(await objectSha256(s3, inject('s3').bucket, card.key)).toBe(sha256Hex(file));
+    expect(await downloadSha256(card.download)).toBe(sha256Hex(file));
+    await page.screenshot({ path: join(OUTPUT, 'demo-stock.png') });
+  });
+
+  it("gives each browser its own HttpOnly user id; one cannot reach another's upload", async () => {
+    const demo = servers[0] ?? (await startDemo('vite'));
+    const alice = await browser.newContext();
+    const bob = await browser.newContext();
+    const [alicePage, bobPage] = await Promise.all([alice.newPage(), bob.newPage()]);
+    await Promise.all([alicePage.goto(demo.url), bobPage.goto(demo.url)]);
+    const [aliceCookie] = await alice.cookies(demo.url);
+    const [bobCookie] = await bob.cookies(demo.url);
+    expect(aliceCookie).toMatchObject({ name: USER_COOKIE, httpOnly: true, sameSite: 'Strict' });
+    expect(bobCookie?.value).not.toBe(aliceCookie?.value);
+
+    const created = await alicePage.evaluate(async () => {
+      const answer = await fetch('/api/s3/multipart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', type: 'application/octet-stream', metadata: {} }) });
+      return (await answer.json()) as { key: string; uploadId: string };
+    });
+    const asBob = (path: string, method = 'GET') =>
+      bobPage.evaluate(async ({ path, method }) => {
+        const answer = await fetch(path, { method });
+        return { status: answer.status, body: (await answer.json()) as { code?: string } };
+      }, { path, method });
+    const query = `key=${encodeURIComponent(created.key)}`;
+    for (const [path, method] of [
+      [`/api/s3/multipart/${created.uploadId}?${query}`, 'GET'],
+      [`/api/s3/multipart/${created.uploadId}/1?${query}`, 'GET'],
+      [`/api/s3/multipart/${created.uploadId}?${query}`, 'DELETE'],
+      [`/demo/object?${query}`, 'GET'],
+    ] as const) {
+      expect(await asBob(path, method), `${method} ${path}`).toEqual({ status: 403, body: expect.objectContaining({ code: 'key_forbidden' }) });
+    }
+    // Alice still owns it and aborts it.
+    expect(await alicePage.evaluate(async (path) => (await fetch(path, { method: 'DELETE' })).status, `/api/s3/multipart/${created.uploadId}?${query}`)).toBe(200);
+  });
+});
