@@ -1,9 +1,10 @@
 /**
  * The demo as a person uses it, in real Chromium against the real S3: a 30 MiB file chosen in
- * the Dashboard, uploaded with our plugin (page from Vite) and, after the switch, with the stock
- * `@uppy/aws-s3` 6 (page from the built assets). The panel must show every part, the ETag S3
- * holds and a working download link; the object must equal the file; a screenshot of each run
- * goes to test/output/. Two browsers (two cookies) cannot reach each other's uploads.
+ * the Dashboard, uploaded with our plugin (page from the built assets, the MD5 worker bundled)
+ * and, after the switch, with the stock `@uppy/aws-s3` 6 (page from Vite). The panel must show
+ * every part, the ETag S3 holds and a working download link; the object must equal the file; a
+ * screenshot of each run goes to test/output/. Two browsers (two cookies) cannot reach each
+ * other's uploads.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -108,8 +109,8 @@ function multipartETag(bytes: Uint8Array, partSize: number): string {
 }
 
 describe('the demo page', () => {
-  it('uploads a 30 MiB file chosen in the Dashboard with our plugin; the panel shows 4/4 parts verified, the ETag and a download link', async () => {
-    const demo = await startDemo('vite');
+  it('uploads a 30 MiB file chosen in the Dashboard with our plugin (built page); the panel shows 4/4 parts verified, the ETag and a download link', async () => {
+    const demo = await startDemo('build');
     const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
     await page.goto(demo.url);
     await expect.poll(() => page.locator('#prefix').innerText()).toMatch(/^demo\/[\w-]{22}\/$/);
@@ -123,11 +124,18 @@ describe('the demo page', () => {
     expect(card.key.startsWith(await page.locator('#prefix').innerText())).toBe(true);
     expect(await objectSha256(s3, inject('s3').bucket, card.key)).toBe(sha256Hex(file));
     expect(await downloadSha256(card.download)).toBe(sha256Hex(file));
+    // The bundled MD5 worker did the hashing (none fell back to the main thread).
+    const hashing = await page.evaluate(() => {
+      const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
+      const plugin = uppy.getPlugin('S3ResumableUpload') as unknown as { getCounters(): { mainThreadHashing: number; hashedBytes: number } };
+      return plugin.getCounters();
+    });
+    expect(hashing).toMatchObject({ mainThreadHashing: 0, hashedBytes: file.length });
     await page.screenshot({ path: join(OUTPUT, 'demo-plugin.png') });
   });
 
-  it('switches to the stock @uppy/aws-s3 (built page) and uploads the same way: 6/6 parts accepted, not verified', async () => {
-    const demo = await startDemo('build');
+  it('switches to the stock @uppy/aws-s3 (page from Vite) and uploads the same way: 6/6 parts accepted, not verified', async () => {
+    const demo = await startDemo('vite');
     const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
     await page.goto(demo.url);
     await page.getByRole('link', { name: /Stock @uppy\/aws-s3/ }).click();
@@ -151,7 +159,7 @@ describe('the demo page', () => {
   });
 
   it("gives each browser its own HttpOnly user id; one cannot reach another's upload", async () => {
-    const demo = servers[0] ?? (await startDemo('vite'));
+    const demo = servers[0] ?? (await startDemo('build'));
     const alice = await browser.newContext();
     const bob = await browser.newContext();
     const [alicePage, bobPage] = await Promise.all([alice.newPage(), bob.newPage()]);
