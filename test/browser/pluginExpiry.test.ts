@@ -6,7 +6,7 @@
  */
 import type { Request } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, readFileCounters, uploadAll } from '../helpers/pluginPage.js';
 import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -69,6 +69,7 @@ it('finishes a slow upload with 3-second URLs: stale URLs are re-signed before s
   const counters = await readCounters(page);
   expect(counters.resigns).toBeGreaterThan(0); // the refused URL (and any stale one re-signed before sending)
   expect(counters.retries).toBe(0); // expiry is a re-sign, not a retry from the backoff budget
+  expect(Object.values(await readFileCounters(page))).toEqual([expect.objectContaining({ resigns: counters.resigns, retries: 0 })]); // the file's own
   console.log(
     `[numbers] expiry: ${seconds.toFixed(1)} s upload with ${URL_LIFETIME_S} s URLs: re-signs ${counters.resigns}, retries ${counters.retries}, part PUTs ${attempts.length} (1 refused as expired)`,
   );

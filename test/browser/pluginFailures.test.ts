@@ -4,7 +4,7 @@
  * without a readable ETag fails it with a message that names the bucket's CORS rule.
  */
 import { expect, it } from 'vitest';
-import { addSeededFiles, objectSha256, openPluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, objectSha256, openPluginPage, readCounters, readFileCounters, uploadAll } from '../helpers/pluginPage.js';
 import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -28,6 +28,7 @@ it('retries calls to the middleware that fail with 503 or on the network', async
   expect(hiccups.create).toBe(2);
   expect(hiccups.complete).toBe(2);
   expect((await readCounters(page)).retries).toBe(3);
+  expect((await readFileCounters(page))['hiccups.bin']).toMatchObject({ retries: 3 }); // calls to the middleware count for the file too
 });
 
 it("fails a file with the middleware's code when it refuses (4xx), without retrying", async () => {

@@ -6,7 +6,7 @@
  */
 import type { Request } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, readCounters, throttle, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, readCounters, readFileCounters, throttle, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
 import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -52,10 +52,7 @@ it('uploads an empty, a 3 MiB and a 40 MiB file byte for byte, every part with i
   const counters = await readCounters(page);
   expect(counters).toMatchObject({ partsUploaded: 5, partsVerified: 5, objectsVerified: 1, singleUploads: 2, retries: 0, resigns: 0 });
   // Each file's own counters (the demo's panel reads them), adding up to the plugin's.
-  const perFile = await page.evaluate(() => {
-    const { uppy, plugin } = window as unknown as PageGlobals;
-    return Object.fromEntries(uppy.getFiles().map((file) => [file.name, plugin.getFileCounters(file.id)]));
-  });
+  const perFile = await readFileCounters(page);
   expect(perFile['big.bin']).toMatchObject({ partsUploaded: 5, partsVerified: 5, objectsVerified: 1, singleUploads: 0 });
   expect(perFile['small.bin']).toMatchObject({ partsUploaded: 0, singleUploads: 1 });
   expect(perFile['empty.bin']).toMatchObject({ partsUploaded: 0, singleUploads: 1 });

@@ -89,6 +89,14 @@ export function readCounters(page: Page): Promise<UploadCounters> {
   return page.evaluate(() => (window as unknown as PageGlobals).plugin.getCounters());
 }
 
+/** Each file's own counters, by file name. */
+export function readFileCounters(page: Page): Promise<Record<string, FileCounters | undefined>> {
+  return page.evaluate(() => {
+    const { uppy, plugin } = window as unknown as PageGlobals;
+    return Object.fromEntries(uppy.getFiles().map((file) => [file.name ?? '', plugin.getFileCounters(file.id)]));
+  });
+}
+
 export async function objectSha256(s3: S3Client, bucket: string, key: string): Promise<string> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return sha256Hex(await object.Body!.transformToByteArray());
