@@ -74,6 +74,7 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     const outcome = outcomes.get(file.id);
     if (file.error) return `failed: ${file.error}`;
     if (file.progress.uploadComplete) return outcome?.error ? `complete (${outcome.error})` : 'complete';
+    if ('isGhost' in file && file.isGhost) return 'restored after the reload: Re-select the file, then Upload, to resume';
     if (file.isPaused) return 'paused';
     if (file.progress.uploadStarted) return `uploading ${file.progress.percentage ?? 0}%`;
     return 'waiting';

@@ -6,7 +6,7 @@
  * screenshot of each run goes to test/output/. Two browsers (two cookies) cannot reach each
  * other's uploads.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { USER_COOKIE } from '../../demo/demoUsers.js';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
 import { launchChromium } from '../helpers/launchChromium.js';
-import { objectSha256 } from '../helpers/pluginPage.js';
+import { isPartPut, objectSha256, partNumberOf } from '../helpers/pluginPage.js';
 import { createTestS3Client } from '../helpers/testServer.js';
 
 const MiB = 1024 * 1024;
@@ -156,6 +156,46 @@ describe('the demo page', () => {
     expect(await objectSha256(s3, inject('s3').bucket, card.key)).toBe(sha256Hex(file));
     expect(await downloadSha256(card.download)).toBe(sha256Hex(file));
     await page.screenshot({ path: join(OUTPUT, 'demo-stock.png') });
+  });
+
+  it('resumes after a reload mid-upload: the file re-selected in the Dashboard, only the parts S3 lacks are sent', async () => {
+    const demo = servers[0] ?? (await startDemo('build'));
+    const file = randomData(100 * MiB); // 13 parts of 8 MiB: six at a time, so a reload finds some stored and some not
+    const path = join(workDir, 'hundred.bin');
+    await writeFile(path, file);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 25_000_000 });
+    let reloaded = false;
+    const storedBefore = new Set<number>();
+    const sentAfter: number[] = [];
+    page.on('requestfinished', async (request) => {
+      if (!reloaded && isPartPut(request) && (await request.response())?.status() === 200) storedBefore.add(partNumberOf(request.url()));
+    });
+    page.on('request', (request) => {
+      if (reloaded && isPartPut(request)) sentAfter.push(partNumberOf(request.url()));
+    });
+    await page.goto(demo.url);
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+    await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=parts]')?.getAttribute('data-done')) >= 6);
+
+    await page.reload();
+    reloaded = true;
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    // Golden Retriever kept the upload, not the 100 MiB of bytes: the card says what to do.
+    await expect.poll(() => page.locator('[data-testid=file] [data-testid=status]').innerText()).toContain('Re-select the file');
+    await page.getByRole('button', { name: 'Re-select' }).click();
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+    await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+
+    const card = await completedCard(page);
+    expect(card).toMatchObject({ partsDone: 13, partsTotal: 13 });
+    expect(storedBefore.size).toBeGreaterThanOrEqual(6);
+    for (const part of sentAfter) expect(storedBefore.has(part), `part ${part} was sent again`).toBe(false);
+    expect(sentAfter.length).toBeLessThanOrEqual(13 - storedBefore.size);
+    expect(await objectSha256(s3, inject('s3').bucket, card.key)).toBe(sha256Hex(file));
+    console.log(`[numbers] demo reload: ${storedBefore.size} of 13 parts stored before the reload, ${sentAfter.length} sent after it`);
   });
 
   it("gives each browser its own HttpOnly user id; one cannot reach another's upload", async () => {
