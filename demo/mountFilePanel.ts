@@ -48,18 +48,61 @@ function describeSpeed({ since, sinceBytes, at, bytes }: Speed): string {
   return `${((bytes - sinceBytes) / MiB / seconds).toFixed(1)} MiB/s over ${seconds.toFixed(1)} s`;
 }
 
+/** What one card shows; a card is redrawn only when this changes (so text in it can be selected). */
+interface CardView {
+  id: string;
+  name: string;
+  size: number;
+  state: 'running' | 'complete' | 'failed';
+  status: string;
+  parts: { done: number; total: number; label: string };
+  resigns: string;
+  retries: string;
+  throughput: string;
+  object: DemoObject | undefined;
+  corsProblem: boolean;
+}
+
+function renderCard(view: CardView): HTMLElement {
+  const { parts, object } = view;
+  const rows: Array<[string, Node | string, string]> = [
+    ['Parts', element('span', { dataset: { testid: 'parts', done: String(parts.done), total: String(parts.total) } }, `${parts.done} / ${parts.total} ${parts.label}`), 'parts'],
+    ['Re-signs', view.resigns, 'resigns'],
+    ['Retries', view.retries, 'retries'],
+    ['Throughput', view.throughput, 'throughput'],
+  ];
+  if (object) {
+    rows.push(['Key', element('code', {}, object.key), 'key']);
+    rows.push(['ETag', element('code', { dataset: { testid: 'etag' } }, object.etag), 'etag']);
+    rows.push(['Download', element('a', { href: object.downloadUrl, dataset: { testid: 'download' } }, `${view.name} (${mebibytes(object.size)})`), 'download']);
+  }
+  if (view.corsProblem) {
+    rows.push(['Fix', "The browser could not read S3's ETag header: the bucket's CORS rule must expose ETag. The server printed the rule to set.", 'cors']);
+  }
+  return element(
+    'article',
+    { className: 'file', dataset: { testid: 'file', fileId: view.id, state: view.state } },
+    element('h3', {}, element('span', { className: 'name' }, view.name), element('span', { className: 'size' }, mebibytes(view.size))),
+    element('p', { className: `status ${view.state}`, dataset: { testid: 'status' } }, view.status),
+    element('dl', {}, ...rows.flatMap(([term, value, row]) => [element('dt', {}, term), element('dd', { dataset: { row } }, value)])),
+  );
+}
+
 export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>, target: HTMLElement, options: FilePanelOptions): void {
   const speeds = new Map<string, Speed>();
   const outcomes = new Map<string, Outcome>();
   const stockParts = new Map<string, Set<number>>();
+  const drawn = new Map<string, { signature: string; node: HTMLElement }>();
+  const empty = element('p', { className: 'empty' }, 'Add files to the Dashboard: each one gets a card here.');
+  const stock = options.uploader === 'stock';
   let scheduled = false;
 
   const fileCounters = (id: string): FileCounters | undefined =>
     (uppy.getState().plugins.S3ResumableUpload as S3ResumableUploadState | undefined)?.files?.[id];
 
-  function partsOf(file: UppyFile<M, B>): { done: number; total: number; label: string } {
+  function partsOf(file: UppyFile<M, B>): CardView['parts'] {
     const size = file.size ?? 0;
-    if (options.uploader === 'stock') {
+    if (stock) {
       const done = stockParts.get(file.id)?.size ?? (file.progress.uploadComplete ? 1 : 0);
       return { done, total: Math.max(done, options.expectedParts(size)), label: 'accepted by S3 (no MD5: not verified)' };
     }
@@ -80,43 +123,42 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     return 'waiting';
   }
 
-  function card(file: UppyFile<M, B>): HTMLElement {
-    const parts = partsOf(file);
+  function viewOf(file: UppyFile<M, B>): CardView {
     const counters = fileCounters(file.id);
     const speed = speeds.get(file.id);
-    const throughput = speed && speed.at > speed.since ? describeSpeed(speed) : '…';
     const outcome = outcomes.get(file.id);
-    const state = file.error ? 'failed' : file.progress.uploadComplete && outcome?.object ? 'complete' : 'running';
-    const stock = options.uploader === 'stock';
-
-    const rows: Array<[string, Node | string, string]> = [
-      ['Parts', element('span', { dataset: { testid: 'parts', done: String(parts.done), total: String(parts.total) } }, `${parts.done} / ${parts.total} ${parts.label}`), 'parts'],
-      ['Re-signs', stock ? '(not reported)' : String(counters?.resigns ?? 0), 'resigns'],
-      ['Retries', stock ? '(not reported)' : String(counters?.retries ?? 0), 'retries'],
-      ['Throughput', throughput, 'throughput'],
-    ];
-    if (outcome?.object) {
-      rows.push(['Key', element('code', {}, outcome.object.key), 'key']);
-      rows.push(['ETag', element('code', { dataset: { testid: 'etag' } }, outcome.object.etag), 'etag']);
-      rows.push(['Download', element('a', { href: outcome.object.downloadUrl, dataset: { testid: 'download' } }, `${file.name ?? 'file'} (${mebibytes(outcome.object.size)})`), 'download']);
-    }
-    if (outcome?.corsProblem) {
-      rows.push(['Fix', "The browser could not read S3's ETag header: the bucket's CORS rule must expose ETag. The server printed the rule to set.", 'cors']);
-    }
-
-    return element(
-      'article',
-      { className: 'file', dataset: { testid: 'file', fileId: file.id, state } },
-      element('h3', {}, element('span', { className: 'name' }, file.name ?? 'file'), element('span', { className: 'size' }, mebibytes(file.size ?? 0))),
-      element('p', { className: `status ${state}`, dataset: { testid: 'status' } }, status(file)),
-      element('dl', {}, ...rows.flatMap(([term, value, row]) => [element('dt', {}, term), element('dd', { dataset: { row } }, value)])),
-    );
+    return {
+      id: file.id,
+      name: file.name ?? 'file',
+      size: file.size ?? 0,
+      state: file.error ? 'failed' : file.progress.uploadComplete && outcome?.object ? 'complete' : 'running',
+      status: status(file),
+      parts: partsOf(file),
+      resigns: stock ? '(not reported)' : String(counters?.resigns ?? 0),
+      retries: stock ? '(not reported)' : String(counters?.retries ?? 0),
+      throughput: speed && speed.at > speed.since ? describeSpeed(speed) : '…',
+      object: outcome?.object,
+      corsProblem: outcome?.corsProblem ?? false,
+    };
   }
 
   function render(): void {
     scheduled = false;
     const files = uppy.getFiles();
-    target.replaceChildren(...(files.length === 0 ? [element('p', { className: 'empty' }, 'Add files to the Dashboard: each one gets a card here.')] : files.map(card)));
+    const cards = files.map((file) => {
+      const view = viewOf(file);
+      const signature = JSON.stringify(view);
+      const before = drawn.get(file.id);
+      if (before?.signature === signature) return before.node;
+      const node = renderCard(view);
+      before?.node.replaceWith(node);
+      drawn.set(file.id, { signature, node });
+      return node;
+    });
+    for (const id of drawn.keys()) if (!files.some((file) => file.id === id)) drawn.delete(id);
+    const wanted = cards.length === 0 ? [empty] : cards;
+    const shown = [...target.children];
+    if (wanted.length !== shown.length || wanted.some((node, at) => node !== shown[at])) target.replaceChildren(...wanted);
   }
 
   function schedule(): void {

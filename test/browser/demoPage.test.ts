@@ -131,6 +131,13 @@ describe('the demo page', () => {
       return plugin.getCounters();
     });
     expect(hashing).toMatchObject({ mainThreadHashing: 0, hashedBytes: file.length });
+    // A finished card is not redrawn by later state changes (a person may be selecting its ETag).
+    const drawnCard = await page.locator('[data-testid=file]').elementHandle();
+    await page.evaluate(async () => {
+      (window as unknown as { uppy: import('@uppy/core').default }).uppy.setState({});
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    });
+    expect(await drawnCard?.evaluate((node) => node.isConnected)).toBe(true);
     await page.screenshot({ path: join(OUTPUT, 'demo-plugin.png') });
   });
 
