@@ -125,6 +125,9 @@ export async function createDemoServer(options: DemoServerOptions): Promise<Demo
     await new Promise<void>((resolve, reject) => server.listen(port, '127.0.0.1').once('listening', resolve).once('error', reject));
   } catch (error) {
     await close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`Port ${port} on 127.0.0.1 is taken: set PORT to another one (0 picks a free one).`, { cause: error });
+    }
     throw error;
   }
   const address = server.address() as AddressInfo;

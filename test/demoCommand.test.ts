@@ -6,7 +6,10 @@
  */
 import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from './helpers/launchChromium.js';
 import { cephDaemons, startDemoCommand, type DemoCommand } from './helpers/startDemoCommand.js';
@@ -89,7 +92,7 @@ describe('npm run demo', () => {
     expect(existsSync(folder)).toBe(false);
   });
 
-  it('stops with a message naming a bad setting, starting nothing', async () => {
+  it('stops with a message naming a bad setting or a taken port, starting nothing', async () => {
     const before = await cephDaemons();
     const badPort = demoCommand({ PORT: 'eighty' });
     expect(await badPort.exited).toBe(1);
@@ -97,6 +100,12 @@ describe('npm run demo', () => {
     const noBucket = demoCommand({ S3_ENDPOINT: 'http://127.0.0.1:9' });
     expect(await noBucket.exited).toBe(1);
     expect(noBucket.output()).toContain('S3_BUCKET');
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const busyPort = demoCommand({ ...envFor(), PORT: String((taken.address() as AddressInfo).port) });
+    expect(await busyPort.exited).toBe(1);
+    expect(busyPort.output()).toMatch(/Port \d+ on 127\.0\.0\.1 is taken: set PORT to another one/);
+    taken.close();
     expect([...(await cephDaemons()).keys()].sort()).toEqual([...before.keys()].sort());
   });
 });
