@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import type { ErrorBody, ErrorCode } from '../contract.js';
 import { createS3Middleware } from '../middleware/index.js';
+import { isValidKey } from '../middleware/parseInput.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { corsAdvice } from './checkBucketCors.js';
@@ -76,7 +77,8 @@ export async function createDemoServer(options: DemoServerOptions): Promise<Demo
   app.get('/demo/object', async (req: Request, res: Response) => {
     res.set('Cache-Control', 'no-store');
     const key = req.query.key;
-    if (typeof key !== 'string' || key.length === 0 || key.length > 1024) return answerError(res, 400, 'invalid_key', 'Send the key of one of your uploads.');
+    // The middleware's own rule for keys a client sends back (no `..` segments, control characters…).
+    if (!isValidKey(key)) return answerError(res, 400, 'invalid_key', 'Send the key of one of your uploads.');
     if (!key.startsWith(userPrefix(req))) return answerError(res, 403, 'key_forbidden', 'That object is not one of your uploads.');
     try {
       const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

@@ -234,6 +234,11 @@ describe('the demo page', () => {
     ] as const) {
       expect(await asBob(path, method), `${method} ${path}`).toEqual({ status: 403, body: expect.objectContaining({ code: 'key_forbidden' }) });
     }
+    // A key that climbs out of Bob's prefix is refused as malformed, before any ownership question.
+    await expect.poll(() => bobPage.locator('#prefix').innerText()).toMatch(/^demo\/[\w-]{22}\/$/);
+    const prefix = await bobPage.locator('#prefix').innerText();
+    const climbing = `${prefix}../${created.key.split('/')[1]}/x`;
+    expect(await asBob(`/demo/object?key=${encodeURIComponent(climbing)}`)).toEqual({ status: 400, body: expect.objectContaining({ code: 'invalid_key' }) });
     // Alice still owns it and aborts it.
     expect(await alicePage.evaluate(async (path) => (await fetch(path, { method: 'DELETE' })).status, `/api/s3/multipart/${created.uploadId}?${query}`)).toBe(200);
   });
