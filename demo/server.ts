@@ -28,17 +28,27 @@ async function bucket(given: S3Config | undefined): Promise<S3Config> {
   return local;
 }
 
-async function stop(code: number): Promise<never> {
-  if (demo || local) console.log(`Stopping the demo${local ? ' and the local S3' : ''}`);
-  await demo?.close().catch(() => {});
-  await local?.stop().catch((error: unknown) => console.error(`Could not stop the local S3: ${String(error)}`));
-  process.exit(code);
+let stopping: Promise<never> | undefined;
+
+/**
+ * Stops the demo, then the local S3 (daemon by daemon), then exits. Runs once: Ctrl-C in a
+ * terminal signals the whole process group, so the signal arrives twice (once relayed by tsx),
+ * and an impatient second Ctrl-C must not cut the shutdown short and leave Ceph daemons behind.
+ */
+function stop(code: number): Promise<never> {
+  stopping ??= (async () => {
+    if (demo || local) console.log(`Stopping the demo${local ? ' and the local S3' : ''}`);
+    await demo?.close().catch(() => {});
+    await local?.stop().catch((error: unknown) => console.error(`Could not stop the local S3: ${String(error)}`));
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 async function main(): Promise<void> {
   const config = readDemoConfig(process.env);
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
   const s3 = await bucket(config.s3);
   demo = await createDemoServer({ s3, port: config.port, expiresIn: config.expiresIn, assets: config.production ? DEMO_ASSETS : undefined });
 

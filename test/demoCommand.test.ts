@@ -74,7 +74,7 @@ describe('npm run demo', () => {
     expect(await demo.stop('SIGTERM')).toBe(0);
   });
 
-  it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it on Ctrl-C', async () => {
+  it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it, every daemon, on Ctrl-C pressed twice', async () => {
     const before = await cephDaemons();
     const demo = demoCommand({ PORT: '0' });
     const { url, seconds } = await demo.ready;
@@ -86,7 +86,11 @@ describe('npm run demo', () => {
     expect(existsSync(folder)).toBe(true);
     expect((await fetch(url)).status).toBe(200);
 
-    expect(await demo.stop('SIGINT')).toBe(0);
+    // Ctrl-C, then an impatient second one while the daemons are being stopped.
+    const exited = demo.stop('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    void demo.stop('SIGINT');
+    expect(await exited).toBe(0);
     const after = await cephDaemons();
     for (const [pid] of started) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
     expect(existsSync(folder)).toBe(false);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -12,20 +13,23 @@ export interface DemoCommand {
   ready: Promise<{ url: string; seconds: number }>;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
-  /** Sends `signal` and waits for the exit code. */
+  /** Sends `signal` to its whole process group (as Ctrl-C does) and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /**
- * Runs `demo/server.ts` (what `npm run demo` runs) as its own Node process with exactly `env`
- * (plus PATH and HOME), so nothing from the test run's environment leaks in.
+ * Runs `tsx demo/server.ts` (what `npm run demo` runs) with exactly `env` (plus PATH and HOME),
+ * so nothing from the test run's environment leaks in.
  */
 export function startDemoCommand(env: Record<string, string>): DemoCommand {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'demo/server.ts'], {
+  // As `npm run demo` runs it (tsx's CLI, which runs the script in a child Node), in a process
+  // group of its own, so a signal can go to the whole group as Ctrl-C in a terminal does.
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['demo/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -46,7 +50,7 @@ export function startDemoCommand(env: Record<string, string>): DemoCommand {
     ready,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), signal);
       return exited;
     },
   };
