@@ -32,9 +32,11 @@ async function main(command: string | undefined): Promise<void> {
       );
       // Signal listeners alone do not keep Node running; a timer does.
       const keepAlive = setInterval(() => {}, 60_000);
+      // Listeners that stay: Ctrl-C reaches this process twice (the terminal signals the whole
+      // group, and tsx relays it), and a second signal with no listener would kill it mid-stop.
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        process.on('SIGINT', () => resolve());
+        process.on('SIGTERM', () => resolve());
       });
       clearInterval(keepAlive);
       log('stopping');

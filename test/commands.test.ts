@@ -1,22 +1,35 @@
 /**
- * `npm run demo` as a process: with S3_ENDPOINT it uses that S3 and starts no Ceph daemon; without
- * it, it starts a local radosgw and stops it on exit; a bucket whose CORS rule hides ETag gets the
+ * The project's commands as processes, run as `npm run` runs them and stopped as a terminal does.
+ * `npm run demo`: with S3_ENDPOINT it uses that S3 and starts no Ceph daemon; without it, it starts
+ * a local radosgw and stops every daemon on Ctrl-C; a bucket whose CORS rule hides ETag gets the
  * rule printed, at startup and when a browser's upload trips over it; bad settings stop it with a
- * message naming the variable.
+ * message naming the variable. `npm run s3`: prints the S3_* lines of a working S3, and Ctrl-C
+ * stops it. Ceph daemons are counted machine-wide, so every test that starts some lives in this
+ * file, where tests run one after another.
  */
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketCorsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import { launchChromium } from './helpers/launchChromium.js';
-import { cephDaemons, startDemoCommand, type DemoCommand } from './helpers/startDemoCommand.js';
+import { cephDaemons, startedDaemons } from './helpers/cephDaemons.js';
+import { pressCtrlCTwice, startCommand, type Command } from './helpers/startCommand.js';
 import { createTestS3Client } from './helpers/testServer.js';
 
 let s3: S3Client;
-const running: DemoCommand[] = [];
+const running: Command[] = [];
 
 beforeAll(() => {
   s3 = createTestS3Client();
@@ -26,10 +39,13 @@ afterAll(async () => {
   s3?.destroy();
 });
 
-function demoCommand(env: Record<string, string>): DemoCommand {
-  const demo = startDemoCommand(env);
+/** `npm run demo`, ready at its "Demo ready in N s: URL" line. */
+function demoCommand(env: Record<string, string>): Command & { started: Promise<{ url: string; seconds: number }> } {
+  const demo = startCommand(['demo/server.ts'], env, /Demo ready in [\d.]+ s: (\S+)/);
   running.push(demo);
-  return demo;
+  const started = demo.ready.then(({ match, seconds }) => ({ url: match[1] as string, seconds }));
+  started.catch(() => {}); // awaited only by tests that expect it to start
+  return { ...demo, started };
 }
 
 /** The environment that points the demo at the test run's S3. */
@@ -49,7 +65,7 @@ describe('npm run demo', () => {
   it('with S3_ENDPOINT uses that bucket and starts no local S3', async () => {
     const before = await cephDaemons();
     const demo = demoCommand({ ...envFor(), URL_LIFETIME: '120' });
-    const { url, seconds } = await demo.ready;
+    const { url, seconds } = await demo.started;
     console.log(`[numbers] demo on an existing S3: ready ${seconds.toFixed(1)} s after spawning it`);
     expect(demo.output()).not.toMatch(/local S3/);
     expect(demo.output()).toContain(`bucket ${inject('s3').bucket};`);
@@ -77,23 +93,18 @@ describe('npm run demo', () => {
   it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it, every daemon, on Ctrl-C pressed twice', async () => {
     const before = await cephDaemons();
     const demo = demoCommand({ PORT: '0' });
-    const { url, seconds } = await demo.ready;
+    const { url, seconds } = await demo.started;
     console.log(`[numbers] demo with its own local S3: ready ${seconds.toFixed(1)} s after spawning it`);
     expect(demo.output()).toContain('starting a local S3');
-    const started = [...(await cephDaemons())].filter(([pid]) => !before.has(pid));
-    expect(started.map(([, line]) => /ceph-mon|ceph-osd|radosgw/.exec(line)?.[0]).sort()).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
-    const folder = /-c (\S+)\/ceph\.conf/.exec(started[0]?.[1] ?? '')?.[1] as string;
-    expect(existsSync(folder)).toBe(true);
+    const started = startedDaemons(before, await cephDaemons());
+    expect(started.names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
+    expect(existsSync(started.folder as string)).toBe(true);
     expect((await fetch(url)).status).toBe(200);
 
-    // Ctrl-C, then an impatient second one while the daemons are being stopped.
-    const exited = demo.stop('SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    void demo.stop('SIGINT');
-    expect(await exited).toBe(0);
+    expect(await pressCtrlCTwice(demo)).toBe(0);
     const after = await cephDaemons();
-    for (const [pid] of started) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
-    expect(existsSync(folder)).toBe(false);
+    for (const pid of started.pids) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
+    expect(existsSync(started.folder as string)).toBe(false);
   });
 
   it('stops with a message naming a bad setting or a taken port, starting nothing', async () => {
@@ -134,7 +145,7 @@ describe('a bucket whose CORS rule does not expose ETag', () => {
 
   it('gets the rule printed at startup, and again when an upload in the browser cannot read the ETag', async () => {
     const demo = demoCommand(envFor(bucket));
-    const { url } = await demo.ready;
+    const { url } = await demo.started;
     expect(demo.output()).toContain('the rule does not expose ETag');
     expect(demo.output()).toContain(`aws s3api put-bucket-cors --bucket ${bucket}`);
     expect(demo.output()).toContain('"ExposeHeaders": [\n        "ETag"\n      ]');
@@ -153,5 +164,31 @@ describe('a bucket whose CORS rule does not expose ETag', () => {
       await browser.close();
     }
     expect(await demo.stop()).toBe(0);
+  });
+});
+
+describe('npm run s3', () => {
+  it('prints the S3_* lines of a working S3 and stops every daemon on Ctrl-C', async () => {
+    const before = await cephDaemons();
+    const command = startCommand(['scripts/local-s3.ts', 'start'], {}, /^AWS_SECRET_ACCESS_KEY=.+$/m);
+    running.push(command);
+    await command.ready;
+    const line = (name: string) => new RegExp(`^${name}=(.+)$`, 'm').exec(command.output())?.[1] as string;
+    const client = new S3Client(
+      s3ClientConfig({ endpoint: line('S3_ENDPOINT'), region: line('S3_REGION'), bucket: line('S3_BUCKET'), accessKeyId: line('AWS_ACCESS_KEY_ID'), secretAccessKey: line('AWS_SECRET_ACCESS_KEY') }),
+    );
+    try {
+      const { Buckets = [] } = await client.send(new ListBucketsCommand({}));
+      expect(Buckets.map((bucket) => bucket.Name)).toContain(line('S3_BUCKET'));
+    } finally {
+      client.destroy();
+    }
+    const started = startedDaemons(before, await cephDaemons());
+    expect(started.names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
+
+    expect(await pressCtrlCTwice(command)).toBe(0);
+    const after = await cephDaemons();
+    for (const pid of started.pids) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
+    expect(existsSync(started.folder as string)).toBe(false);
   });
 });

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Command {
+  /** Everything it printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** The first match of `readyWhen` in its output, and the seconds from spawning it to that match. */
+  ready: Promise<{ match: RegExpExecArray; seconds: number }>;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  /** Sends `signal` to its whole process group (as Ctrl-C does) and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs one of the project's scripts as `npm run` does (`tsx script …`, tsx's CLI running it in a
+ * child Node), in a process group of its own so that a signal can go to the whole group as
+ * Ctrl-C in a terminal does, with exactly `env` (plus PATH and HOME) so nothing from the test
+ * run's environment leaks in.
+ */
+export function startCommand(args: string[], env: Record<string, string>, readyWhen: RegExp): Command {
+  const spawnedAt = performance.now();
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<{ match: RegExpExecArray; seconds: number }>((resolve, reject) => {
+    const look = () => {
+      const match = readyWhen.exec(output);
+      if (match) resolve({ match, seconds: (performance.now() - spawnedAt) / 1000 });
+    };
+    child.stdout.on('data', look);
+    void exited.then((code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${output}`)));
+  });
+  ready.catch(() => {}); // a test that expects an early exit awaits `exited` instead
+  return {
+    output: () => output,
+    ready,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), signal);
+      return exited;
+    },
+  };
+}
+
+/** Ctrl-C, then an impatient second one while the first is being handled; resolves with the exit code. */
+export async function pressCtrlCTwice(command: Command): Promise<number | null> {
+  const exited = command.stop('SIGINT');
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  void command.stop('SIGINT');
+  return exited;
+}
