@@ -39,7 +39,9 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<H
   return node;
 }
 
-function mebibytes(bytes: number): string {
+function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < MiB) return `${(bytes / 1024).toFixed(0)} KiB`;
   return bytes >= 100 * MiB ? `${(bytes / MiB).toFixed(0)} MiB` : `${(bytes / MiB).toFixed(1)} MiB`;
 }
 
@@ -74,7 +76,7 @@ function renderCard(view: CardView): HTMLElement {
   if (object) {
     rows.push(['Key', element('code', {}, object.key), 'key']);
     rows.push(['ETag', element('code', { dataset: { testid: 'etag' } }, object.etag), 'etag']);
-    rows.push(['Download', element('a', { href: object.downloadUrl, dataset: { testid: 'download' } }, `${view.name} (${mebibytes(object.size)})`), 'download']);
+    rows.push(['Download', element('a', { href: object.downloadUrl, dataset: { testid: 'download' } }, `${view.name} (${humanSize(object.size)})`), 'download']);
   }
   if (view.corsProblem) {
     rows.push(['Fix', "The browser could not read S3's ETag header: the bucket's CORS rule must expose ETag. The server printed the rule to set.", 'cors']);
@@ -82,7 +84,7 @@ function renderCard(view: CardView): HTMLElement {
   return element(
     'article',
     { className: 'file', dataset: { testid: 'file', fileId: view.id, state: view.state } },
-    element('h3', {}, element('span', { className: 'name' }, view.name), element('span', { className: 'size' }, mebibytes(view.size))),
+    element('h3', {}, element('span', { className: 'name' }, view.name), element('span', { className: 'size' }, humanSize(view.size))),
     element('p', { className: `status ${view.state}`, dataset: { testid: 'status' } }, view.status),
     element('dl', {}, ...rows.flatMap(([term, value, row]) => [element('dt', {}, term), element('dd', { dataset: { row } }, value)])),
   );
