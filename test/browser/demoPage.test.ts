@@ -205,6 +205,34 @@ describe('the demo page', () => {
     console.log(`[numbers] demo reload: ${storedBefore.size} of 13 parts stored before the reload, ${sentAfter.length} sent after it`);
   });
 
+  it('shows small files (one request each, with either uploader) as 1/1, with the ETag S3 holds', async () => {
+    const demo = servers[0] ?? (await startDemo('build'));
+    const small = randomData(100_000);
+    for (const query of ['', '?uploader=stock']) {
+      const page = await browser.newPage();
+      await page.goto(`${demo.url}${query}`);
+      await page.locator('.uppy-Dashboard-input').first().setInputFiles([
+        { name: 'small.bin', mimeType: 'application/octet-stream', buffer: Buffer.from(small) },
+        { name: 'empty.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(0) },
+      ]);
+      await page.getByRole('button', { name: /^Upload 2 files/ }).click();
+      await expect.poll(() => page.locator('[data-testid=file][data-state=complete]').count(), { timeout: 30_000 }).toBe(2);
+      const cards = await page.locator('[data-testid=file]').evaluateAll((nodes) =>
+        nodes.map((node) => ({
+          name: node.querySelector('.name')?.textContent,
+          parts: node.querySelector('[data-testid=parts]')?.textContent,
+          etag: node.querySelector('[data-testid=etag]')?.textContent,
+        })),
+      );
+      const verdict = query ? 'accepted by S3 (no MD5: not verified)' : 'verified by S3 (Content-MD5)';
+      expect(cards, query || 'our plugin').toEqual([
+        { name: 'small.bin', parts: `1 / 1 ${verdict}`, etag: `"${md5Hex(small)}"` },
+        { name: 'empty.bin', parts: `1 / 1 ${verdict}`, etag: `"${md5Hex(new Uint8Array())}"` },
+      ]);
+      await page.close();
+    }
+  });
+
   it("gives each browser its own HttpOnly user id; one cannot reach another's upload", async () => {
     const demo = servers[0] ?? (await startDemo('build'));
     const alice = await browser.newContext();
