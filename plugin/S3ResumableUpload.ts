@@ -106,13 +106,16 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     return counters && { ...counters };
   }
 
-  #count(name: keyof UploadCounters, by = 1, fileID?: string): void {
+  #count(name: keyof UploadCounters, by = 1): void {
     this.#counters = { ...this.#counters, [name]: this.#counters[name] + by };
-    const file = fileID === undefined ? undefined : this.#fileCounters[fileID]; // none once the file is removed
-    if (file && fileID !== undefined && name in file) {
-      this.#fileCounters = { ...this.#fileCounters, [fileID]: { ...file, [name]: file[name as keyof FileCounters] + by } };
-    }
     this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters });
+  }
+
+  /** Counts for one file and in the plugin's totals; a removed file keeps only the totals. */
+  #countFor(fileID: string, name: keyof FileCounters, by = 1): void {
+    const file = this.#fileCounters[fileID];
+    if (file) this.#fileCounters = { ...this.#fileCounters, [fileID]: { ...file, [name]: file[name] + by } };
+    this.#count(name, by);
   }
 
   override install(): void {
@@ -158,7 +161,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   };
 
   #services(fileID: string): UploadServices {
-    const count = (name: keyof FileCounters, by?: number) => this.#count(name, by, fileID);
+    const count = (name: keyof FileCounters, by?: number) => this.#countFor(fileID, name, by);
     this.#hashPool ??= createHashPool({
       size: this.opts.hashWorkers,
       createWorker: this.opts.createWorker,
