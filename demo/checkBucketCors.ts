@@ -41,6 +41,11 @@ export async function checkBucketCors(client: S3Client, bucket: string, origin: 
   }
 }
 
+/** The origins a person may open the demo under: the printed 127.0.0.1 address and its `localhost` twin. */
+export function demoOrigins(origin: string): string[] {
+  return [origin, origin.replace('127.0.0.1', 'localhost')];
+}
+
 /** The rule to set, as a command anyone with the AWS CLI can paste. */
 export function corsAdvice(bucket: string, origins: string[]): string {
   const configuration = JSON.stringify({ CORSRules: [uploadCorsRule(origins)] }, null, 2);

@@ -11,7 +11,7 @@ import { createS3Middleware } from '../middleware/index.js';
 import { isValidKey } from '../middleware/parseInput.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
-import { corsAdvice } from './checkBucketCors.js';
+import { corsAdvice, demoOrigins } from './checkBucketCors.js';
 import { demoUsers, userPrefix } from './demoUsers.js';
 import { demoViteConfig } from './demoViteConfig.js';
 
@@ -102,7 +102,7 @@ export async function createDemoServer(options: DemoServerOptions): Promise<Demo
   app.post('/demo/cors-problem', (_req, res) => {
     if (!corsReported) {
       corsReported = true;
-      log(`A browser could not read the ETag of an upload to S3.\n${corsAdvice(bucket, [origin, origin.replace('127.0.0.1', 'localhost')])}`);
+      log(`A browser could not read the ETag of an upload to S3.\n${corsAdvice(bucket, demoOrigins(origin))}`);
     }
     res.status(204).end();
   });

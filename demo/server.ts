@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLocalS3, type LocalS3 } from '../scripts/startLocalS3.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
-import { checkBucketCors, corsAdvice } from './checkBucketCors.js';
+import { checkBucketCors, corsAdvice, demoOrigins } from './checkBucketCors.js';
 import { createDemoServer, type DemoServer } from './createDemoServer.js';
 import { DEMO_ASSETS } from './demoViteConfig.js';
 import { readDemoConfig } from './readDemoConfig.js';
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     const origin = new URL(demo.url).origin;
     const problems = await checkBucketCors(demo.s3, s3.bucket, origin);
     if (problems.length > 0) {
-      console.log(`Uploads from ${origin} may fail: ${problems.join('; ')}.\n${corsAdvice(s3.bucket, [origin, origin.replace('127.0.0.1', 'localhost')])}`);
+      console.log(`Uploads from ${origin} may fail: ${problems.join('; ')}.\n${corsAdvice(s3.bucket, demoOrigins(origin))}`);
     }
   }
   const seconds = (performance.now() / 1000).toFixed(1); // since this Node process started

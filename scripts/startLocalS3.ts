@@ -4,6 +4,7 @@
  * What worked here, and the startup races handled below, are in ../shared/FACTS.md §4.
  */
 import { CreateBucketCommand, GetBucketCorsCommand, ListBucketsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3ClientConfig } from './s3ClientConfig.js';
 import { uploadCorsRule } from './uploadCorsRule.js';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -289,14 +290,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
       exec('radosgw-admin', ['-c', conf, 'user', 'create', '--uid', 'local', '--display-name', 'local S3', '--access-key', accessKeyId, '--secret-key', secretAccessKey]),
     );
 
-    const client = new S3Client({
-      endpoint,
-      region: REGION,
-      forcePathStyle: true,
-      credentials: { accessKeyId, secretAccessKey },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const client = new S3Client(s3ClientConfig({ endpoint, region: REGION, bucket, accessKeyId, secretAccessKey }));
     try {
       await retry('S3 ListBuckets', 20_000, () => client.send(new ListBucketsCommand({})));
       await client.send(new CreateBucketCommand({ Bucket: bucket }));

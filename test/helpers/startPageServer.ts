@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import { createS3Middleware, type S3MiddlewareOptions } from '../../middleware/index.js';
 import { s3ClientConfig } from './testServer.js';
 
@@ -29,16 +30,13 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
   const cacheDir = await mkdtemp(join(tmpdir(), 'vite-page-'));
   const server = createServer(app);
   const vite: ViteDevServer = await createViteServer({
+    // Bundled as the demo page is (the same dependencies up front, the worker as an ES module).
+    ...demoViteConfig({ cacheDir }),
     root: fileURLToPath(pageFolder),
-    cacheDir,
-    configFile: false,
-    logLevel: 'warn',
     // No websocket: a fixed port of its own would clash between test files, and a page that lost
     // it (tests go offline) would be reloaded by Vite's client when it came back.
     server: { middlewareMode: true, hmr: false, ws: false },
     appType: 'spa',
-    // Everything the page and the worker import, bundled up front: a dependency found late makes Vite reload the page mid-test.
-    optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever', 'hash-wasm'] },
   });
   app.use(vite.middlewares);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
