@@ -31,9 +31,8 @@ async function bucket(given: S3Config | undefined): Promise<S3Config> {
 let stopping: Promise<never> | undefined;
 
 /**
- * Stops the demo, then the local S3 (daemon by daemon), then exits. Runs once: Ctrl-C in a
- * terminal signals the whole process group, so the signal arrives twice (once relayed by tsx),
- * and an impatient second Ctrl-C must not cut the shutdown short and leave Ceph daemons behind.
+ * Stops the demo, then the local S3 (daemon by daemon), then exits. Runs once: an impatient
+ * second Ctrl-C must not cut the shutdown short and leave Ceph daemons behind.
  */
 function stop(code: number): Promise<never> {
   stopping ??= (async () => {

@@ -1,8 +1,8 @@
 /**
  * Command line for the local S3.
- *   tsx scripts/local-s3.ts install   installs what the tests need from Debian when missing: Ceph
+ *   node --import tsx scripts/local-s3.ts install   installs what the tests need from Debian when missing: Ceph
  *                                     (skipped when S3_ENDPOINT is set) and Chromium
- *   tsx scripts/local-s3.ts start     starts one, prints its S3_* variables, stops it on Ctrl-C
+ *   node --import tsx scripts/local-s3.ts start     starts one, prints its S3_* variables, stops it on Ctrl-C
  */
 import { ensureCephInstalled } from './ensureCephInstalled.js';
 import { ensureChromiumInstalled } from './ensureChromiumInstalled.js';
@@ -32,8 +32,7 @@ async function main(command: string | undefined): Promise<void> {
       );
       // Signal listeners alone do not keep Node running; a timer does.
       const keepAlive = setInterval(() => {}, 60_000);
-      // Listeners that stay: Ctrl-C reaches this process twice (the terminal signals the whole
-      // group, and tsx relays it), and a second signal with no listener would kill it mid-stop.
+      // Listeners that stay: a second Ctrl-C with no listener would kill it mid-stop, leaving daemons.
       await new Promise<void>((resolve) => {
         process.on('SIGINT', () => resolve());
         process.on('SIGTERM', () => resolve());

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,14 +15,13 @@ export interface Command {
 }
 
 /**
- * Runs one of the project's scripts as `npm run` does (`tsx script …`, tsx's CLI running it in a
- * child Node), in a process group of its own so that a signal can go to the whole group as
- * Ctrl-C in a terminal does, with exactly `env` (plus PATH and HOME) so nothing from the test
- * run's environment leaks in.
+ * Runs one of the project's scripts as `npm run` does (`node --import tsx script …`), in a process
+ * group of its own so that a signal can go to the whole group as Ctrl-C in a terminal does, with
+ * exactly `env` (plus PATH and HOME) so nothing from the test run's environment leaks in.
  */
 export function startCommand(args: string[], env: Record<string, string>, readyWhen: RegExp): Command {
   const spawnedAt = performance.now();
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), args, {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
