@@ -238,6 +238,8 @@ export const ERROR_STATUS = {
   key_forbidden: 403,
   /** No such route. */
   not_found: 404,
+  /** The caller made too many requests (see `Retry-After`); only when the app mounts a rate limiter. */
+  rate_limited: 429,
   /** S3 knows no such multipart upload (never created, completed or aborted). */
   upload_not_found: 404,
   /** S3 refused the part list: a part is missing or its ETag does not match. */

@@ -1,4 +1,5 @@
 export { createS3Middleware, type S3MiddlewareOptions } from './createS3Middleware.js';
+export { createRateLimiter, type RateLimiterOptions } from './createRateLimiter.js';
 export { createUploadHandlers, type RawInput, type UploadHandlers } from './createUploadHandlers.js';
 export { createPresigner, type Presigner, type PresignedRequest } from './createPresigner.js';
 export type { KeyContext, UploadOptions } from './options.js';
