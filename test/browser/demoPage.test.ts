@@ -249,20 +249,29 @@ describe('the demo page', () => {
       const answer = await fetch('/api/s3/multipart', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', type: 'application/octet-stream', metadata: {} }) });
       return (await answer.json()) as { key: string; uploadId: string };
     });
-    const asBob = (path: string, method = 'GET') =>
-      bobPage.evaluate(async ({ path, method }) => {
-        const answer = await fetch(path, { method });
+    const asBob = (path: string, method = 'GET', json?: unknown) =>
+      bobPage.evaluate(async ({ path, method, json }) => {
+        const body = json === undefined ? undefined : JSON.stringify(json);
+        const answer = await fetch(path, { method, body, headers: body ? { 'content-type': 'application/json' } : {} });
         return { status: answer.status, body: (await answer.json()) as { code?: string } };
-      }, { path, method });
+      }, { path, method, json });
     const query = `key=${encodeURIComponent(created.key)}`;
-    for (const [path, method] of [
-      [`/api/s3/multipart/${created.uploadId}?${query}`, 'GET'],
-      [`/api/s3/multipart/${created.uploadId}/1?${query}`, 'GET'],
-      [`/api/s3/multipart/${created.uploadId}?${query}`, 'DELETE'],
-      [`/demo/object?${query}`, 'GET'],
+    const md5 = encodeURIComponent(Buffer.from(md5Hex(new Uint8Array()), 'hex').toString('base64'));
+    // Every operation on Alice's upload, with its uploadId and key known, from Bob's browser (his cookie).
+    for (const [path, method, json] of [
+      [`/api/s3/multipart/${created.uploadId}?${query}`, 'GET', undefined],
+      [`/api/s3/multipart/${created.uploadId}/1?${query}`, 'GET', undefined],
+      [`/api/s3/multipart/${created.uploadId}/1?${query}&md5=${md5}&size=0`, 'GET', undefined],
+      [`/api/s3/multipart/${created.uploadId}/batch?${query}`, 'POST', { parts: [{ partNumber: 1 }, { partNumber: 2 }] }],
+      [`/api/s3/multipart/${created.uploadId}/batch?${query}&partNumbers=1,2`, 'GET', undefined],
+      [`/api/s3/multipart/${created.uploadId}/complete?${query}`, 'POST', { parts: [{ PartNumber: 1, ETag: '"0"' }] }],
+      [`/api/s3/multipart/${created.uploadId}?${query}`, 'DELETE', undefined],
+      [`/demo/object?${query}`, 'GET', undefined],
     ] as const) {
-      expect(await asBob(path, method), `${method} ${path}`).toEqual({ status: 403, body: expect.objectContaining({ code: 'key_forbidden' }) });
+      expect(await asBob(path, method, json), `${method} ${path}`).toEqual({ status: 403, body: expect.objectContaining({ code: 'key_forbidden' }) });
     }
+    // Nothing Bob sent touched it: Alice still lists it (no parts yet).
+    expect(await alicePage.evaluate(async (path) => (await fetch(path)).json(), `/api/s3/multipart/${created.uploadId}?${query}`)).toEqual([]);
     // A key that climbs out of Bob's prefix is refused as malformed, before any ownership question.
     await expect.poll(() => bobPage.locator('#prefix').innerText()).toMatch(/^demo\/[\w-]{22}\/$/);
     const prefix = await bobPage.locator('#prefix').innerText();
