@@ -12,7 +12,8 @@ export interface RateLimiterOptions {
   key?: (req: Request) => string | undefined;
   /**
    * Requests each key may make per second, on average. An upload of N parts with our plugin makes
-   * about N / 10 + 3 calls (parts are signed in batches); the stock plugin makes N + 3.
+   * about N / 5 + 2 calls (parts are signed five at a time); the stock plugin makes N + 2 and does
+   * not retry a 429.
    * @default 20
    */
   requestsPerSecond?: number;

@@ -5,4 +5,14 @@ export { createPresigner, type Presigner, type PresignedRequest } from './create
 export type { KeyContext, UploadOptions } from './options.js';
 export { sanitizeFilename, createObjectKey } from './objectKey.js';
 export { UploadError } from './UploadError.js';
+export {
+  cleanupStaleUploads,
+  CleanupError,
+  type CleanupEvent,
+  type CleanupOutcome,
+  type CleanupReport,
+  type CleanupStaleUploadsOptions,
+  type FailedAbort,
+  type IncompleteUpload,
+} from './cleanupStaleUploads.js';
 export * from '../contract.js';

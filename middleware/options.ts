@@ -139,7 +139,12 @@ const logServerErrors = (error: UploadError) => {
   if (error.status >= 500) console.error('[uppy-s3-resumable]', error.code, error.message, error.cause);
 };
 
-function createClient(s3: unknown): S3Client {
+/**
+ * The caller's S3Client as it is, or a new one from an S3ClientConfig: checksums only where S3
+ * requires them (the default would sign an empty-body CRC32 into presigned URLs) and path style
+ * when an `endpoint` is set. Anything else throws a `TypeError` naming `s3`.
+ */
+export function createClient(s3: unknown): S3Client {
   if (s3 instanceof S3Client) return s3;
   if (typeof s3 !== 'object' || s3 === null) invalid('s3', 'an S3Client or an S3ClientConfig object', s3);
   const config = s3 as S3ClientConfig;
