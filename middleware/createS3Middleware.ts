@@ -38,7 +38,11 @@ export function createS3Middleware(options: S3MiddlewareOptions): Router {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  const json = express.json({ limit: maxBodySize, strict: true });
+  router.use('/s3', rejectUndecodablePath);
+  const parseJson = express.json({ limit: maxBodySize, strict: true });
+  // Whatever the body parser refuses is the body's fault, whichever error shape it comes in.
+  const json = (req: Request, res: Response, next: NextFunction) =>
+    parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : fromBodyParser(error)));
 
   type Name = Exclude<keyof UploadHandlers<Request>, 'options'>;
   const route = (name: Name) => async (req: Request, res: Response) => {
@@ -59,10 +63,10 @@ export function createS3Middleware(options: S3MiddlewareOptions): Router {
     throw new UploadError('not_found', 'No such upload route.');
   });
 
-  // Express 5 passes rejected promises here; body-parser errors carry a `type`.
+  // Express 5 passes rejected promises here; body-parser errors arrive already translated by `json`.
   router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const uploadError = fromBodyParser(error) ?? toUploadError(error);
+    const uploadError = toUploadError(error);
     try {
       handlers.options.onError(uploadError, req);
     } catch {
@@ -73,20 +77,30 @@ export function createS3Middleware(options: S3MiddlewareOptions): Router {
   return router;
 }
 
-function fromBodyParser(error: unknown): UploadError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
-  switch ((error as { type: unknown }).type) {
-    case 'entity.too.large':
-      return new UploadError('body_too_large', 'The request body is too large.', { cause: error });
-    case 'entity.parse.failed':
-      return new UploadError('invalid_body', 'The request body is not valid JSON.', { cause: error });
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-    case 'request.size.invalid':
-    case 'request.aborted':
-    case 'entity.verify.failed':
-      return new UploadError('invalid_body', 'The request body could not be read.', { cause: error });
-    default:
-      return undefined;
+/**
+ * The router decodes path parameters with `decodeURIComponent` and throws a bare `URIError` (a 500
+ * here) on a malformed escape such as `%` or `%E0%A4`. Such a path names no route and no upload.
+ */
+function rejectUndecodablePath(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    decodeURIComponent(req.path);
+  } catch (error) {
+    throw new UploadError('not_found', 'No such upload route: the path has a malformed percent-escape.', { cause: error });
   }
+  next();
+}
+
+/**
+ * An error of the JSON body parser as an {@link UploadError}. Besides its typed errors (too large,
+ * not JSON, unknown charset or encoding, aborted) it passes on decompression failures untyped (a
+ * `Content-Encoding: gzip` body that is not gzip) with a 4xx status; those are unreadable bodies too.
+ */
+function fromBodyParser(error: unknown): UploadError {
+  const { type, status } = (typeof error === 'object' && error !== null ? error : {}) as { type?: unknown; status?: unknown };
+  if (type === 'entity.too.large') return new UploadError('body_too_large', 'The request body is too large.', { cause: error });
+  if (type === 'entity.parse.failed') return new UploadError('invalid_body', 'The request body is not valid JSON.', { cause: error });
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new UploadError('invalid_body', 'The request body could not be read.', { cause: error });
+  }
+  return toUploadError(error);
 }

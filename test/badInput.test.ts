@@ -103,6 +103,9 @@ const cases: Case[] = [
   { name: 'sign: size over 5 GiB', method: 'GET', path: () => part('1', { key: key(), size: String(5 * 1024 ** 3 + 1) }), code: 'invalid_size' },
   { name: 'sign: uploadId with a space', method: 'GET', path: () => `/s3/multipart/a%20b/1?${q({ key: key() })}`, code: 'invalid_upload_id' },
   { name: 'sign: uploadId over 1024 characters', method: 'GET', path: () => `/s3/multipart/${'a'.repeat(1025)}/1?${q({ key: key() })}`, code: 'invalid_upload_id' },
+  // Found by test/fuzzRoutes.test.ts: the router's decodeURIComponent threw a URIError, answered 500.
+  { name: 'sign: uploadId with a malformed escape', method: 'GET', path: () => `/s3/multipart/%E0%A4/1?${q({ key: key() })}`, code: 'not_found' },
+  { name: 'Companion batch: uploadId a bare "%"', method: 'GET', path: () => `/s3/multipart/%/batch?${q({ key: key(), partNumbers: '1' })}`, code: 'not_found' },
 
   // POST /s3/multipart/:uploadId/batch
   { name: 'batch: no body', method: 'POST', path: () => paths.batch(upload.uploadId, key()), code: 'invalid_body' },
@@ -137,6 +140,7 @@ const cases: Case[] = [
 
   // Anything else under /s3
   { name: 'unknown route', method: 'GET', path: () => '/s3/nothing-here', code: 'not_found' },
+  { name: 'unknown route with a malformed escape', method: 'GET', path: () => '/s3/%ZZ', code: 'not_found' },
   { name: 'unknown method on a route', method: 'PUT', path: () => '/s3/multipart', json: {}, code: 'not_found' },
 ];
 
@@ -150,6 +154,17 @@ describe('bad input answers 4xx JSON with a stable code', () => {
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
     expect(answer.body.message).not.toMatch(/at .*\.ts:\d+|Exception|UnknownError|<\?xml/);
+  });
+
+  // Found by test/fuzzRoutes.test.ts: the body parser's decompression error has no `type`, and was answered 500.
+  it.each(['gzip', 'deflate', 'br'])('Content-Encoding: %s on a body that is not so encoded → 400 invalid_body', async (encoding) => {
+    const response = await fetch(`${server.base}${paths.createMultipart()}`, {
+      method: 'POST',
+      headers: { 'x-test-user': user, 'content-type': 'application/json', 'content-encoding': encoding },
+      body: '{"filename":"a.txt"}',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ code: 'invalid_body', message: expect.any(String) });
   });
 
   it('the real upload survived all of it', async () => {
