@@ -14,7 +14,7 @@ export interface SeededFile {
 export interface PageGlobals {
   uppy: import('@uppy/core').default;
   plugin: { getCounters(): UploadCounters; getFileCounters(fileID: string): FileCounters | undefined };
-  page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string> };
+  page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string>; headerCalls(): number };
 }
 
 const pluginPage = new URL('../browser/pluginPage/', import.meta.url);

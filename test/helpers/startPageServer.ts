@@ -1,4 +1,4 @@
-import express from 'express';
+import express, { type RequestHandler } from 'express';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,13 +18,14 @@ export interface PageServer {
 }
 
 /**
- * One Express app on 127.0.0.1: the middleware at `/api` (keys under `test/page/`), and a page
+ * One Express app on 127.0.0.1: the middleware at `/api` (keys under `test/page/`; `before` runs
+ * ahead of it there, as an app's auth or rate limiter would), and a page
  * folder served by Vite in development mode (TypeScript and the MD5 worker compiled on the fly).
  */
-export async function startPageServer(pageFolder: URL, options: Partial<S3MiddlewareOptions> = {}): Promise<PageServer> {
+export async function startPageServer(pageFolder: URL, options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = []): Promise<PageServer> {
   const { bucket, ...s3 } = s3ClientConfig();
   const app = express();
-  app.use('/api', createS3Middleware({ s3, bucket, prefix: 'test/page/', onError: () => {}, ...options }));
+  app.use('/api', ...before, createS3Middleware({ s3, bucket, prefix: 'test/page/', onError: () => {}, ...options }));
   // Its own dependency cache: servers of test files running side by side would otherwise
   // re-bundle into one shared folder under each other's feet (a page that never loads).
   const cacheDir = await mkdtemp(join(tmpdir(), 'vite-page-'));

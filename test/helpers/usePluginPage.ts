@@ -1,4 +1,5 @@
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RequestHandler } from 'express';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { S3MiddlewareOptions } from '../../middleware/index.js';
@@ -15,15 +16,16 @@ export interface PluginPageEnv {
 }
 
 /**
- * For a browser test file: starts the test page's server (middleware options as given) and
+ * For a browser test file: starts the test page's server (middleware options as given, `before`
+ * handlers ahead of it) and
  * Chromium before the tests, closes each test's pages after it, and stops both at the end.
  * Pages are closed because Chromium holds in-memory blobs under a quota of about 500 MiB here
  * (past it, reading a File fails with NotReadableError).
  */
-export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}): PluginPageEnv {
+export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = []): PluginPageEnv {
   const env = {} as PluginPageEnv;
   beforeAll(async () => {
-    [env.server, env.browser] = await Promise.all([startPageServer(pluginPage, options), launchChromium()]);
+    [env.server, env.browser] = await Promise.all([startPageServer(pluginPage, options, before), launchChromium()]);
     env.s3 = createTestS3Client();
   });
   afterEach(async () => {

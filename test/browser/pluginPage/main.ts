@@ -1,7 +1,7 @@
 /**
  * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
- * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
+ * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
  * SHA-256) to the tests.
  */
 import AwsS3 from '@uppy/aws-s3';
@@ -13,6 +13,11 @@ import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 
 const query = new URLSearchParams(location.search);
+let headerCalls = 0;
+const tokenHeaders = async (token: string) => {
+  headerCalls += 1;
+  return { authorization: `Bearer ${token}` };
+};
 const number = (name: string) => (query.has(name) ? Number(query.get(name)) : undefined);
 
 // A fixed id: Golden Retriever keys its stores by it, so a reloaded page finds its files.
@@ -26,6 +31,8 @@ if (query.get('uploader') === 'stock') {
     limit: number('limit'),
     partSize: number('partSize'),
     retryDelays: [0, 200, 500, 1000, 2000, 3000],
+    // `token=T`: an app with bearer tokens; a function, asked before every call to the middleware.
+    headers: query.has('token') ? () => tokenHeaders(query.get('token') as string) : undefined,
     // `brokenWorker=1`: a worker whose script does not exist, as when a bundler drops it.
     createWorker: query.get('brokenWorker') === '1' ? () => new Worker('/no-such-md5-worker.js', { type: 'module' }) : undefined,
   });
@@ -51,6 +58,8 @@ function seededBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
 }
 
 const page = {
+  /** How often the plugin asked for its `headers` (with `token=`). */
+  headerCalls: () => headerCalls,
   /** A File with fixed content and `lastModified`, so Uppy gives it the same id every time. */
   makeFile(name: string, size: number, seed: number): File {
     return new File([seededBytes(size, seed)], name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
