@@ -1,12 +1,15 @@
 /**
  * Load on the batch signing route: the middleware in its own Node process, a closed-loop load
  * generator here, over loopback. Finds the peak by stepping up the connections, then holds it
- * for 20 s and reports requests/s, URLs/s, p50/p99 latency and errors.
+ * for 20 s and reports requests/s, URLs/s, p50/p99 latency and errors; then floods it with bodies
+ * over the size limit and malformed JSON, which must all be refused (413/400), and signs once more.
+ * The server's resident memory is reported along the way.
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw.
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { paths, type BatchSignRequest, type CreateMultipartResponse } from '../contract.js';
 import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
@@ -22,7 +25,7 @@ const BATCH = 100;
 const MiB = 1024 * 1024;
 
 /** Starts bench/signingServer.ts as a child process; answers its base URL and a stop function. */
-async function startSigningServer(s3: S3Config): Promise<{ base: string; stop: () => Promise<void> }> {
+async function startSigningServer(s3: S3Config): Promise<{ base: string; rssMiB: () => number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./signingServer.ts', import.meta.url).pathname], {
     env: {
       ...process.env,
@@ -43,6 +46,7 @@ async function startSigningServer(s3: S3Config): Promise<{ base: string; stop: (
   });
   return {
     base: `http://127.0.0.1:${port}/api`,
+    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024,
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -79,6 +83,7 @@ export async function benchSigningLoad(log: (line: string) => void = console.log
     };
     log(`Batch signing (${BATCH} parts with MD5 and size per request), middleware in its own process, loopback:`);
     await runLoad({ ...load, connections: 4, durationMs: 1000 }); // warm-up: JIT, keep-alive sockets
+    log(`  server RSS after warm-up ${server.rssMiB().toFixed(0)} MiB`);
     let peak: LoadResult | undefined;
     for (const connections of STEPS) {
       const step = await runLoad({ ...load, connections, durationMs: STEP_MS });
@@ -86,7 +91,18 @@ export async function benchSigningLoad(log: (line: string) => void = console.log
       if (peak === undefined || step.requestsPerSecond > peak.requestsPerSecond) peak = step;
     }
     const held = await runLoad({ ...load, connections: peak!.connections, durationMs: HOLD_MS });
-    log(`  held ${HOLD_MS / 1000} s at the peak: ${format(held)}`);
+    log(`  held ${HOLD_MS / 1000} s at the peak: ${format(held)}; server RSS ${server.rssMiB().toFixed(0)} MiB`);
+
+    // Junk at the same pace: 2 MiB bodies (the limit is 1 MiB) and JSON cut short.
+    const tooLarge = await runLoad({ ...load, body: `{"parts":[${'1,'.repeat(MiB)}1]}`, connections: 16, durationMs: 5000, check: (status) => status === 413 });
+    const broken = await runLoad({ ...load, body: load.body.slice(0, -10), connections: 16, durationMs: 5000, check: (status) => status === 400 });
+    const after = await runLoad({ ...load, connections: 1, durationMs: 1000 });
+    log(
+      `  flood of 2 MiB bodies: ${tooLarge.requestsPerSecond.toFixed(0)} req/s, ${tooLarge.requests - tooLarge.errors} of ${tooLarge.requests} refused 413; ` +
+        `of broken JSON: ${broken.requestsPerSecond.toFixed(0)} req/s, ${broken.requests - broken.errors} of ${broken.requests} refused 400; ` +
+        `signing after it: ${after.errors} errors of ${after.requests}; server RSS ${server.rssMiB().toFixed(0)} MiB`,
+    );
+    if (tooLarge.errors + broken.errors + after.errors > 0) held.errors += tooLarge.errors + broken.errors + after.errors;
     await fetch(`${server.base}${paths.upload(uploadId, key)}`, { method: 'DELETE' });
     return held;
   } finally {
