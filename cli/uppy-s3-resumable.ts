@@ -7,6 +7,9 @@
 import { cleanupStaleUploads, type CleanupEvent, type CleanupReport } from '../middleware/cleanupStaleUploads.js';
 import { cleanupUsage, parseCleanupArgs, UsageError, type CleanupArgs } from './parseCleanupArgs.js';
 
+// The AWS SDK's notice that its 2027 releases need Node 22 (see the README) would bury the report.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const NAME = 'uppy-s3-resumable';
 
 const usage = `Usage: ${NAME} <command> [options]
