@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Page, Request, Route } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
@@ -124,6 +124,18 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
   const injected = { reset: 0, slowDown: 0 };
   let bytesSent = 0;
   let putsSent = 0;
+  // What became of the part PUTs that did go to S3: stored, refused (by status), or cut short.
+  const sent = new Set<Request>();
+  const outcomes = { stored: 0, refused: {} as Record<number, number>, cutShort: 0 };
+  page.on('requestfinished', async (request) => {
+    if (!sent.has(request)) return;
+    const status = (await request.response())?.status() ?? 0;
+    if (status === 200) outcomes.stored += 1;
+    else outcomes.refused[status] = (outcomes.refused[status] ?? 0) + 1;
+  });
+  page.on('requestfailed', (request) => {
+    if (sent.has(request)) outcomes.cutShort += 1;
+  });
   await page.context().route(
     (target) => target.searchParams.has('partNumber') && target.searchParams.has('uploadId'),
     (route: Route) => {
@@ -145,6 +157,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
       const partNumber = partNumberOf(request.url());
       bytesSent += Math.min(PART_SIZE, FILE_SIZE - (partNumber - 1) * PART_SIZE);
       putsSent += 1;
+      sent.add(request);
       return route.continue();
     },
   );
@@ -191,6 +204,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     parts: PARTS,
     partPutsIntercepted: putsSent + injected.reset + injected.slowDown,
     failuresInjected: injected,
+    partPutsSentToS3: { sent: putsSent, ...outcomes },
     restartedAtPartsDone: Number(restartedAt),
     reloadedAtPartsDone: beforeReload.done,
     resigns: sum('resigns'),
