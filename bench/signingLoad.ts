@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { paths, type BatchSignRequest, type CreateMultipartResponse } from '../contract.js';
-import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
+import { s3ConfigFromEnv, s3ConfigToEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
 import { runLoad, type LoadResult } from './runLoad.js';
 
@@ -25,14 +25,7 @@ const MiB = 1024 * 1024;
 /** Starts bench/signingServer.ts as a child process; answers its base URL and a stop function. */
 async function startSigningServer(s3: S3Config): Promise<{ base: string; rssMiB: () => number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./signingServer.ts', import.meta.url).pathname], {
-    env: {
-      ...process.env,
-      S3_ENDPOINT: s3.endpoint,
-      S3_REGION: s3.region,
-      S3_BUCKET: s3.bucket,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    },
+    env: { ...process.env, ...s3ConfigToEnv(s3) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {

@@ -6,6 +6,7 @@
  */
 import { ensureCephInstalled } from './ensureCephInstalled.js';
 import { ensureChromiumInstalled } from './ensureChromiumInstalled.js';
+import { s3ConfigToEnv } from './s3ConfigFromEnv.js';
 import { startLocalS3 } from './startLocalS3.js';
 
 const log = (line: string) => console.error(`[local-s3] ${line}`);
@@ -22,13 +23,9 @@ async function main(command: string | undefined): Promise<void> {
       const s3 = await startLocalS3({ log });
       log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops it`);
       console.log(
-        [
-          `S3_ENDPOINT=${s3.endpoint}`,
-          `S3_REGION=${s3.region}`,
-          `S3_BUCKET=${s3.bucket}`,
-          `AWS_ACCESS_KEY_ID=${s3.accessKeyId}`,
-          `AWS_SECRET_ACCESS_KEY=${s3.secretAccessKey}`,
-        ].join('\n'),
+        Object.entries(s3ConfigToEnv(s3))
+          .map(([name, value]) => `${name}=${value}`)
+          .join('\n'),
       );
       // Signal listeners alone do not keep Node running; a timer does.
       const keepAlive = setInterval(() => {}, 60_000);

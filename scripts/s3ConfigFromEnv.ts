@@ -7,6 +7,17 @@ export interface S3Config {
   secretAccessKey: string;
 }
 
+/** The variables {@link s3ConfigFromEnv} reads, for a process that should use `config` (a demo, a command). */
+export function s3ConfigToEnv(config: S3Config): Record<string, string> {
+  return {
+    S3_ENDPOINT: config.endpoint,
+    S3_REGION: config.region,
+    S3_BUCKET: config.bucket,
+    AWS_ACCESS_KEY_ID: config.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: config.secretAccessKey,
+  };
+}
+
 /** The S3 named by S3_ENDPOINT and friends, or undefined when S3_ENDPOINT is not set. */
 export function s3ConfigFromEnv(env: NodeJS.ProcessEnv): S3Config | undefined {
   const endpoint = env.S3_ENDPOINT;

@@ -7,19 +7,14 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { s3ConfigToEnv } from '../scripts/s3ConfigFromEnv.js';
 import { createTestS3Client } from './helpers/testServer.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const s3Config = inject('s3');
 const { bucket } = s3Config;
 const prefix = `cleanup-test/${randomBytes(4).toString('hex')}-command/`;
-const env = {
-  S3_ENDPOINT: s3Config.endpoint,
-  S3_REGION: s3Config.region,
-  S3_BUCKET: bucket,
-  AWS_ACCESS_KEY_ID: s3Config.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: s3Config.secretAccessKey,
-};
+const env = s3ConfigToEnv(s3Config);
 
 let s3: S3Client;
 let old: { key: string; uploadId: string };

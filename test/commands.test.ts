@@ -23,6 +23,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
+import { s3ConfigToEnv } from '../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from './helpers/launchChromium.js';
 import { cephDaemons, startedDaemons } from './helpers/cephDaemons.js';
 import { pressCtrlCTwice, startCommand, type Command } from './helpers/startCommand.js';
@@ -50,15 +51,7 @@ function demoCommand(env: Record<string, string>): Command & { started: Promise<
 
 /** The environment that points the demo at the test run's S3. */
 function envFor(bucket = inject('s3').bucket): Record<string, string> {
-  const config = inject('s3');
-  return {
-    S3_ENDPOINT: config.endpoint,
-    S3_REGION: config.region,
-    S3_BUCKET: bucket,
-    AWS_ACCESS_KEY_ID: config.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: config.secretAccessKey,
-    PORT: '0',
-  };
+  return { ...s3ConfigToEnv({ ...inject('s3'), bucket }), PORT: '0' };
 }
 
 describe('npm run demo', () => {

@@ -20,6 +20,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import type { UploadCounters } from '../../plugin/index.js';
+import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../helpers/launchChromium.js';
 import { isPartPut, objectSha256, partNumberOf } from '../helpers/pluginPage.js';
 import { startCommand, type Command } from '../helpers/startCommand.js';
@@ -61,19 +62,9 @@ function freePort(): Promise<number> {
 
 /** `npm run demo:prod`'s server process on `port`, against the test run's S3, URLs living 5 s. */
 async function startDemo(port: number): Promise<Command> {
-  const { endpoint, region, bucket, accessKeyId, secretAccessKey } = inject('s3');
   const command = startCommand(
     ['demo/server.ts'],
-    {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      URL_LIFETIME: String(URL_LIFETIME),
-      S3_ENDPOINT: endpoint,
-      S3_REGION: region,
-      S3_BUCKET: bucket,
-      AWS_ACCESS_KEY_ID: accessKeyId,
-      AWS_SECRET_ACCESS_KEY: secretAccessKey,
-    },
+    { ...s3ConfigToEnv(inject('s3')), NODE_ENV: 'production', PORT: String(port), URL_LIFETIME: String(URL_LIFETIME) },
     /Demo ready in/,
   );
   await command.ready;
