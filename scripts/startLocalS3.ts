@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './freePort.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureCephInstalled } from './ensureCephInstalled.js';
@@ -80,17 +80,6 @@ async function retry<T>(what: string, timeoutMs: number, attempt: () => Promise<
       await sleep(200);
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function cephConf(dir: string, fsid: string, monPort: number, rgwPort: number, objectStore: string): string {

@@ -10,7 +10,6 @@
  */
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import type { UploadCounters } from '../../plugin/index.js';
+import { freePort } from '../../scripts/freePort.js';
 import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../helpers/launchChromium.js';
 import { isPartPut, objectSha256, partNumberOf } from '../helpers/pluginPage.js';
@@ -49,15 +49,6 @@ function random(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** `npm run demo:prod`'s server process on `port`, against the test run's S3, URLs living 5 s. */
