@@ -22,7 +22,7 @@ import type { UploadCounters } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
 import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../helpers/launchChromium.js';
-import { isPartPut, objectSha256, partNumberOf } from '../helpers/pluginPage.js';
+import { isPartPut, objectSha256, partNumberOf, throttle } from '../helpers/pluginPage.js';
 import { startCommand, type Command } from '../helpers/startCommand.js';
 import { createTestS3Client } from '../helpers/testServer.js';
 
@@ -61,11 +61,6 @@ async function startDemo(port: number): Promise<Command> {
   await command.ready;
   return command;
 }
-
-const throttle = async (page: Page) => {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: UPLINK });
-};
 
 const partsDone = (page: Page, atLeast: number) =>
   page.waitForFunction((n) => Number(document.querySelector('[data-testid=parts]')?.getAttribute('data-done')) >= n, atLeast, { timeout: 120_000 });
@@ -151,7 +146,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
       return route.continue().catch(() => {});
     },
   );
-  await throttle(page);
+  await throttle(page, UPLINK, 0);
   await page.goto(url);
   const prefix = await page.locator('#prefix').innerText();
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
@@ -168,7 +163,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
   await partsDone(page, 18);
   const beforeReload = await counters(page);
   await page.reload();
-  await throttle(page);
+  await throttle(page, UPLINK, 0);
   await expect.poll(() => page.locator('[data-testid=file] [data-testid=status]').innerText(), { timeout: 30_000 }).toContain('Re-select the file');
   await page.getByRole('button', { name: 'Re-select' }).click();
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);

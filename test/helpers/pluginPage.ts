@@ -112,10 +112,10 @@ export function partNumberOf(url: string): number {
 }
 
 /** Slows the page's uplink (Chrome DevTools Protocol), so the tests can act mid-upload. */
-export async function throttle(page: Page, bytesPerSecond: number): Promise<void> {
+export async function throttle(page: Page, bytesPerSecond: number, latencyMs = 10): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
 }
 
 /** Pauses or resumes the page's first file, as its Dashboard button would (`uppy.pauseResume`). */
