@@ -1,7 +1,6 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { s3ErrorCode } from './mapS3Error.js';
-import { createClient } from './options.js';
-import { describe } from './parseInput.js';
+import { createClient, integerIn, invalid } from './options.js';
 
 /** An incomplete multipart upload, as ListMultipartUploads names it. */
 export interface IncompleteUpload {
@@ -100,18 +99,6 @@ export class CleanupError extends Error {
     super(message, options);
     this.code = code;
   }
-}
-
-function invalid(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
-}
-
-function integerIn(name: string, value: unknown, min: number, max: number, fallback?: number): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    invalid(name, max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`, value);
-  }
-  return value;
 }
 
 function resolveCleanupOptions(options: CleanupStaleUploadsOptions) {

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { describe } from './parseInput.js';
+import { invalid } from './options.js';
 import { UploadError } from './UploadError.js';
 
 /** Options of {@link createRateLimiter}. */
@@ -40,7 +40,7 @@ interface Bucket {
 function positive(name: string, value: unknown, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
-    throw new TypeError(`Expected \`${name}\` to be a ${integer ? 'whole ' : ''}number above 0, got ${describe(value)}`);
+    invalid(name, `a ${integer ? 'whole ' : ''}number above 0`, value);
   }
   return value;
 }
@@ -60,7 +60,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}) {
   const maxKeys = positive('maxKeys', options.maxKeys, 100_000, true);
   const key = options.key ?? ((req: Request) => req.ip);
   const now = options.now ?? Date.now;
-  if (typeof key !== 'function') throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
+  if (typeof key !== 'function') invalid('key', 'a function', key);
   // A Map iterates in insertion order; re-inserting on use keeps the longest idle key first.
   const buckets = new Map<string, Bucket>();
 

@@ -107,14 +107,16 @@ export interface ResolvedOptions<Req> {
   onError: (error: UploadError, req: Req) => void;
 }
 
-function invalid(name: string, expected: string, value: unknown): never {
+/** Throws the TypeError of a bad option: ``Expected `name` to be <expected>, got <value> (<type>)``. */
+export function invalid(name: string, expected: string, value: unknown): never {
   throw new TypeError(`Expected \`${name}\` to be ${expected}, got ${describe(value)}`);
 }
 
-function integerIn(name: string, value: unknown, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
+/** A whole-number option from `min` to `max`; `fallback` when it is not given (without one, it is required). */
+export function integerIn(name: string, value: unknown, min: number, max: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    invalid(name, `a whole number from ${min} to ${max}`, value);
+    invalid(name, max === Number.MAX_SAFE_INTEGER ? `a whole number from ${min} up` : `a whole number from ${min} to ${max}`, value);
   }
   return value;
 }
