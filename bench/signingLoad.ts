@@ -7,13 +7,12 @@
  * The server's resident memory is reported along the way.
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { paths, type BatchSignRequest, type CreateMultipartResponse } from '../contract.js';
 import { s3ConfigFromEnv, s3ConfigToEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
+import { startCommand } from '../test/helpers/startCommand.js';
 import { runLoad, type LoadResult } from './runLoad.js';
 
 // The AWS SDK's notice that its 2027 releases need Node 22 (see the README) would interleave with the figures.
@@ -22,26 +21,18 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const BATCH = 100;
 const MiB = 1024 * 1024;
 
-/** Starts bench/signingServer.ts as a child process; answers its base URL and a stop function. */
+/** Starts bench/signingServer.ts as a process of its own; answers its base URL, its memory and a stop function. */
 async function startSigningServer(s3: S3Config): Promise<{ base: string; rssMiB: () => number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./signingServer.ts', import.meta.url).pathname], {
-    env: { ...process.env, ...s3ConfigToEnv(s3) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      const match = /listening (\d+)/.exec(chunk.toString());
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`the signing server exited (${code})`)));
-  });
+  const server = startCommand(
+    ['bench/signingServer.ts'],
+    { ...s3ConfigToEnv(s3), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    /listening (\d+)/,
+  );
+  const { match } = await server.ready;
   return {
-    base: `http://127.0.0.1:${port}/api`,
-    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) / 1024,
-    async stop() {
-      child.kill('SIGTERM');
-      if (child.exitCode === null) await once(child, 'exit');
-    },
+    base: `http://127.0.0.1:${match[1]}/api`,
+    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024,
+    stop: async () => void (await server.stop()),
   };
 }
 

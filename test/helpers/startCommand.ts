@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface Command {
+  pid: number;
   /** Everything it printed so far, stdout and stderr interleaved. */
   output(): string;
   /** The first match of `readyWhen` in its output, and the seconds from spawning it to that match. */
@@ -41,6 +42,7 @@ export function startCommand(args: string[], env: Record<string, string>, readyW
   });
   ready.catch(() => {}); // a test that expects an early exit awaits `exited` instead
   return {
+    pid: child.pid as number,
     output: () => output,
     ready,
     exited,
