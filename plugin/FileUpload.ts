@@ -32,7 +32,8 @@ export interface UploadResult {
 /** What a file upload needs from the plugin; shared by all files. */
 export interface UploadServices {
   api: ApiClient;
-  hashPool: HashPool;
+  /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
+  hashPool: HashPool | undefined;
   limiter: RequestLimiter;
   settings: RetrySettings;
   /** The plugin's options that shape an upload. */
@@ -68,8 +69,8 @@ const removed = () => new DOMException('The file was removed.', 'AbortError');
 
 /**
  * One file's upload. `start()` runs it (or resumes it: the parts S3 already holds, with the
- * planned size and the local MD5 as ETag, are not sent again); `pause()` stops it keeping
- * everything; `remove()` stops it and aborts the multipart upload on S3.
+ * planned size and the local MD5 as ETag, or the size alone without MD5, are not sent again);
+ * `pause()` stops it keeping everything; `remove()` stops it and aborts the multipart upload on S3.
  */
 export class FileUpload {
   readonly #file: FileToUpload;
@@ -155,9 +156,12 @@ export class FileUpload {
     };
   }
 
-  async #md5(blob: Blob, signal: AbortSignal): Promise<Digest> {
+  /** The MD5 of `blob`; `undefined` without hashing when the plugin runs with `md5: false`. */
+  async #md5(blob: Blob, signal: AbortSignal): Promise<Digest | undefined> {
+    const { hashPool } = this.#services;
+    if (!hashPool) return undefined;
     try {
-      return await this.#services.hashPool.md5(blob, signal);
+      return await hashPool.md5(blob, signal);
     } catch (error) {
       signal.throwIfAborted();
       throw new S3UploadError('file_unreadable', `Could not read ${this.#file.name}: was it changed, moved or deleted since it was selected?`, { cause: error });
@@ -174,21 +178,21 @@ export class FileUpload {
     if (this.#digestsPartSize !== 0) this.#digests.clear();
     this.#digestsPartSize = 0;
     let digest = this.#digests.get(0) ?? (await this.#md5(file.data, signal));
-    this.#digests.set(0, digest);
+    if (digest) this.#digests.set(0, digest);
     let signedBefore = false;
     let lifetimeMs: number | undefined;
 
     const result = await withRetry(
       async ({ rehash, resign }: Attempt) => {
-        if (rehash) {
+        if (rehash && digest) {
           digest = await this.#md5(file.data, signal);
-          this.#digests.set(0, digest);
+          if (digest) this.#digests.set(0, digest);
         }
         const release = await limiter.acquire(signal);
         try {
           if (resign || signedBefore) count('resigns');
           const params = await api.getUploadParameters(
-            { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest.base64, size: file.data.size },
+            { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest?.base64, size: file.data.size },
             signal,
           );
           signedBefore = true;
@@ -221,11 +225,14 @@ export class FileUpload {
     return result;
   }
 
-  /** A readable ETag that is an MD5 must be ours; other forms (SSE-KMS) are S3's word after its Content-MD5 check. */
-  #checkETag(etag: string | undefined, digest: Digest, what: string): string {
+  /**
+   * The ETag must be readable (CORS); one that is an MD5 must be ours; other forms (SSE-KMS) are
+   * S3's word after its Content-MD5 check. Without a digest (`md5: false`) there is nothing to compare.
+   */
+  #checkETag(etag: string | undefined, digest: Digest | undefined, what: string): string {
     if (etag === undefined) throw new RequestFailure({ kind: 'no-etag' }, what);
     const plain = unquoteETag(etag);
-    if (MD5_HEX.test(plain) && plain.toLowerCase() !== digest.hex) throw new RequestFailure({ kind: 'etag-differs', etag }, what);
+    if (digest && MD5_HEX.test(plain) && plain.toLowerCase() !== digest.hex) throw new RequestFailure({ kind: 'etag-differs', etag }, what);
     return etag;
   }
 
@@ -290,21 +297,22 @@ export class FileUpload {
       this.#events.progress(sum, size);
     };
     const queue = parts.slice();
-    const hashing = new Map<number, Promise<Digest>>();
+    const hashing = new Map<number, Promise<Digest | undefined>>();
     const slice = (part: PlannedPart) => this.#file.data.slice(part.start, part.end);
-    const isHeld = (part: PlannedPart, digest: Digest) => {
+    // Without a digest (`md5: false`) a part S3 holds can only be matched by its size, as the stock plugin does.
+    const isHeld = (part: PlannedPart, digest: Digest | undefined) => {
       const held = listed.get(part.partNumber);
-      return held !== undefined && held.Size === part.size && unquoteETag(held.ETag).toLowerCase() === digest.hex;
+      return held !== undefined && held.Size === part.size && (digest === undefined || unquoteETag(held.ETag).toLowerCase() === digest.hex);
     };
 
-    const hash = (part: PlannedPart): Promise<Digest> => {
+    const hash = (part: PlannedPart): Promise<Digest | undefined> => {
       let promise = hashing.get(part.partNumber);
       if (!promise) {
         const known = this.#digests.get(part.partNumber);
         promise = known
           ? Promise.resolve(known)
           : this.#md5(slice(part), runSignal).then((digest) => {
-              this.#digests.set(part.partNumber, digest);
+              if (digest) this.#digests.set(part.partNumber, digest);
               return digest;
             });
         promise.catch(() => {}); // look-ahead hashes may be abandoned by an abort
@@ -320,26 +328,27 @@ export class FileUpload {
 
     const signer = new PartSigner({
       sign: (batch) => services.api.signParts(state.uploadId, state.key, batch, runSignal),
+      // Parts hashed already, or every queued part when nothing is hashed.
       upcoming: () =>
         queue.flatMap((part) => {
           const digest = this.#digests.get(part.partNumber);
-          return digest && !isHeld(part, digest) ? [{ part, digest }] : [];
+          return (digest || !services.hashPool) && !isHeld(part, digest) ? [{ part, digest }] : [];
         }),
       batchSize: services.signBatchSize,
       settings: services.settings,
       onResign: () => services.count('resigns'),
     });
 
-    const sendPart = async (part: PlannedPart, first: Digest): Promise<string> => {
+    const sendPart = async (part: PlannedPart, first: Digest | undefined): Promise<string> => {
       let digest = first;
       let signed: SignedPart | undefined;
       const what = `part ${part.partNumber}`;
       return withRetry(
         async ({ resign, rehash }) => {
-          if (rehash) {
+          if (rehash && digest) {
             // BadDigest: read the bytes again; if the file really changed, the new MD5 is signed.
             digest = await this.#md5(slice(part), runSignal);
-            this.#digests.set(part.partNumber, digest);
+            if (digest) this.#digests.set(part.partNumber, digest);
           }
           const release = await services.limiter.acquire(runSignal);
           try {
@@ -359,7 +368,7 @@ export class FileUpload {
             });
             const checked = this.#checkETag(etag, digest, what);
             services.count('partsUploaded');
-            if (unquoteETag(checked).toLowerCase() === digest.hex) services.count('partsVerified');
+            if (digest && unquoteETag(checked).toLowerCase() === digest.hex) services.count('partsVerified');
             return checked;
           } catch (error) {
             // A failed attempt's bytes don't count: the retry sends them again.
@@ -416,10 +425,10 @@ export class FileUpload {
     return { location: completed.location, key: completed.key, etag: completed.etag, uploadId: state.uploadId };
   }
 
-  /** The object's ETag, when it has the multipart form, must be `md5(part digests)-N`. */
+  /** The object's ETag, when it has the multipart form, must be `md5(part digests)-N` (unchecked with `md5: false`). */
   async #verifyObject(etag: string | undefined, parts: PlannedPart[]): Promise<void> {
     const form = etag === undefined ? undefined : multipartETagForm(etag);
-    if (form === undefined) return;
+    if (form === undefined || !this.#services.hashPool) return;
     const expected = await multipartETag(parts.map((part) => this.#digests.get(part.partNumber) as Digest));
     if (form !== expected) {
       throw new S3UploadError('etag_mismatch', `The assembled object's ETag ${form} is not ${expected}, what its ${parts.length} parts add up to.`);

@@ -10,7 +10,7 @@ export interface SignedPart {
   /** ms since epoch. */
   expiresAt: number;
   lifetimeMs: number;
-  /** The MD5 signed into it. */
+  /** The MD5 signed into it (none with `md5: false`). */
   md5: string | undefined;
 }
 
@@ -18,11 +18,16 @@ export interface PartSignerOptions {
   /** Signs a batch through the middleware (retried there). */
   sign: (parts: BatchPartRequest[]) => Promise<BatchSignResponse>;
   /** Parts that will be sent next, with their MD5 when known: signed along in the same batch. */
-  upcoming: () => Array<{ part: PlannedPart; digest: Digest }>;
+  upcoming: () => Array<{ part: PlannedPart; digest: Digest | undefined }>;
   batchSize: number;
   settings: RetrySettings;
   /** A part that had a URL got a new one. */
   onResign: () => void;
+}
+
+/** A part to sign: with its MD5, or only its number and size when there is none. */
+function partRequest({ partNumber, size }: PlannedPart, digest: Digest | undefined): BatchPartRequest {
+  return digest ? { partNumber, md5: digest.base64, size } : { partNumber, size };
 }
 
 /**
@@ -38,25 +43,29 @@ export class PartSigner {
     this.#options = options;
   }
 
-  #usable(partNumber: number, md5: string): boolean {
+  /** A URL signed without an MD5 serves a part without one (`md5: false`). */
+  #usable(partNumber: number, md5: string | undefined): boolean {
     const signed = this.#cache.get(partNumber);
     return signed !== undefined && signed.md5 === md5 && signed.expiresAt - Date.now() > staleMargin(signed.lifetimeMs, this.#options.settings);
   }
 
-  /** A URL for `part` carrying `digest`; `force` signs a new one (S3 refused the last as expired). */
-  async urlFor(part: PlannedPart, digest: Digest, force: boolean): Promise<SignedPart> {
+  /**
+   * A URL for `part` carrying `digest` (or none when `undefined`); `force` signs a new one (S3
+   * refused the last as expired).
+   */
+  async urlFor(part: PlannedPart, digest: Digest | undefined, force: boolean): Promise<SignedPart> {
     const { partNumber } = part;
     if (!force) {
       const pending = this.#pending.get(partNumber);
       if (pending) await pending;
-      if (this.#usable(partNumber, digest.base64)) return this.#cache.get(partNumber) as SignedPart;
+      if (this.#usable(partNumber, digest?.base64)) return this.#cache.get(partNumber) as SignedPart;
     }
-    const batch: BatchPartRequest[] = [{ partNumber, md5: digest.base64, size: part.size }];
+    const batch: BatchPartRequest[] = [partRequest(part, digest)];
     for (const next of this.#options.upcoming()) {
       if (batch.length >= this.#options.batchSize) break;
       const n = next.part.partNumber;
-      if (n === partNumber || this.#pending.has(n) || this.#usable(n, next.digest.base64)) continue;
-      batch.push({ partNumber: n, md5: next.digest.base64, size: next.part.size });
+      if (n === partNumber || this.#pending.has(n) || this.#usable(n, next.digest?.base64)) continue;
+      batch.push(partRequest(next.part, next.digest));
     }
     await this.#sign(batch);
     const signed = this.#cache.get(partNumber);

@@ -14,7 +14,7 @@ import { S3UploadError } from './S3UploadError.js';
 export interface S3UploadBody extends Body {
   location: string;
   key: string;
-  /** The object's ETag (quoted), checked against the MD5s of the bytes sent when S3 answered one. */
+  /** The object's ETag (quoted), checked against the MD5s of the bytes sent when S3 answered one (unless `md5: false`). */
   etag?: string;
 }
 
@@ -46,10 +46,10 @@ declare module '@uppy/core/utils' {
 
 /**
  * An Uppy 6 uploader for the `uppy-s3-resumable` middleware: every part's MD5 (computed in a Web
- * Worker) is signed into its URL so S3 rejects corrupted bytes; parts go out in parallel under one
+ * Worker) is signed into its URL so S3 rejects corrupted bytes (unless `md5: false`); parts go out in parallel under one
  * request limit; URLs are re-signed before or when they expire; failures are retried by one
  * policy; uploads resume (retry, pause, page reload with Golden Retriever) from the parts S3
- * holds whose size and ETag match.
+ * holds whose size and ETag match (size alone without MD5).
  *
  * @example
  * ```ts
@@ -162,21 +162,24 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
 
   #services(fileID: string): UploadServices {
     const count = (name: keyof FileCounters, by?: number) => this.#countFor(fileID, name, by);
-    this.#hashPool ??= createHashPool({
-      size: this.opts.hashWorkers,
-      createWorker: this.opts.createWorker,
-      onFallback: (reason) => {
-        this.#count('mainThreadHashing');
-        this.uppy.log(`[S3ResumableUpload] An MD5 worker could not start (${reason}); hashing on the main thread.`, 'warning');
-      },
-    });
+    // With `md5: false` nothing is hashed: no worker is ever started.
+    if (this.opts.md5) {
+      this.#hashPool ??= createHashPool({
+        size: this.opts.hashWorkers,
+        createWorker: this.opts.createWorker,
+        onFallback: (reason) => {
+          this.#count('mainThreadHashing');
+          this.uppy.log(`[S3ResumableUpload] An MD5 worker could not start (${reason}); hashing on the main thread.`, 'warning');
+        },
+      });
+    }
     if (!(fileID in this.#fileCounters)) {
       this.#fileCounters = { ...this.#fileCounters, [fileID]: emptyFileCounters() };
       this.setPluginState({ files: this.#fileCounters });
     }
     return {
       api: this.#createApi(count),
-      hashPool: this.#hashPool,
+      hashPool: this.opts.md5 ? this.#hashPool : undefined,
       limiter: this.#limiter,
       settings: this.#retrySettings(),
       partSize: this.opts.partSize,

@@ -1,12 +1,15 @@
 /** What the plugin has done since it was installed; readable by the page (`plugin.getCounters()`). */
 export interface UploadCounters {
-  /** Parts S3 accepted with their signed Content-MD5. */
+  /** Parts S3 accepted, with their signed Content-MD5 (without one under `md5: false`). */
   partsUploaded: number;
-  /** Parts whose ETag S3 answered equals the MD5 the worker computed. */
+  /** Parts whose ETag S3 answered equals the MD5 the worker computed (none under `md5: false`). */
   partsVerified: number;
-  /** Parts not sent again on resume: S3 held them with the planned size and the local MD5 as ETag. */
+  /**
+   * Parts not sent again on resume: S3 held them with the planned size and the local MD5 as ETag
+   * (the planned size alone under `md5: false`).
+   */
   partsSkipped: number;
-  /** Multipart objects whose final ETag equals `md5(part digests)-N`. */
+  /** Multipart objects whose final ETag equals `md5(part digests)-N` (none under `md5: false`). */
   objectsVerified: number;
   /** Files uploaded with one presigned PUT. */
   singleUploads: number;

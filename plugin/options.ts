@@ -29,7 +29,16 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   partSize?: number;
   /**
-   * Web Workers computing part MD5s.
+   * Compute each part's MD5 (in Web Workers) and have it signed into the part's URL, so S3
+   * refuses any part whose bytes changed on the way; the object's multipart ETag is checked too.
+   * `false` sends parts (and small files) unhashed, verified by nothing but TCP, as the stock
+   * `@uppy/aws-s3` does: no worker is started, and on resume a part S3 holds is matched by its
+   * size alone. A middleware with `requireContentMD5` refuses such uploads (400 `md5_required`).
+   * @default true
+   */
+  md5?: boolean;
+  /**
+   * Web Workers computing part MD5s (none with `md5: false`).
    * @default 2
    */
   hashWorkers?: number;
@@ -110,6 +119,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   // An option given as `undefined` takes its default.
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as S3ResumableUploadOptions<M, B>;
   const resolved: ResolvedOptions<M, B> = {
+    md5: true,
     limit: 6,
     shouldUseMultipart: (file: UppyFile<M, B>) => (file.size ?? 0) > 8 * MiB,
     hashWorkers: 2,
@@ -137,6 +147,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   if (!Array.isArray(resolved.retryDelays) || !resolved.retryDelays.every((delay) => Number.isFinite(delay) && delay >= 0)) {
     throw new TypeError(`Expected \`retryDelays\` to be an array of delays in ms (0 and up), got ${describe(resolved.retryDelays)}`);
   }
+  if (typeof resolved.md5 !== 'boolean') throw new TypeError(`Expected \`md5\` to be a boolean, got ${describe(resolved.md5)}`);
   const { shouldUseMultipart } = resolved;
   if (typeof shouldUseMultipart !== 'boolean' && typeof shouldUseMultipart !== 'function') {
     throw new TypeError(`Expected \`shouldUseMultipart\` to be a boolean or a function, got ${describe(shouldUseMultipart)}`);

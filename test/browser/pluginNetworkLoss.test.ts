@@ -4,7 +4,7 @@
  * upload finishes intact, with progress never above the file size.
  */
 import { expect, it } from 'vitest';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, retryFirstFile, uploadAll } from '../helpers/pluginPage.js';
 import { usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -90,14 +90,7 @@ it('a file that failed after its retries resumes on "retry": parts S3 holds are 
 
   blockPart2 = false;
   sent.length = 0;
-  const result = await page.evaluate(async () => {
-    const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
-    const file = uppy.getFiles()[0]!;
-    let key = '';
-    uppy.on('upload-success', (_file, response) => (key = (response.body as unknown as { key: string }).key));
-    await uppy.retryUpload(file.id);
-    return { key, complete: uppy.getFile(file.id).progress.uploadComplete };
-  });
+  const result = await retryFirstFile(page);
 
   expect(result.complete).toBe(true);
   expect(await objectSha256(env.s3, env.server.bucket, result.key)).toBe(digests['retried.bin']);

@@ -85,6 +85,18 @@ export function uploadAll(page: Page, { start = true }: { start?: boolean } = {}
   );
 }
 
+/** Retries the page's first file (`uppy.retryUpload`); answers its key and whether it completed. */
+export function retryFirstFile(page: Page): Promise<{ key: string; complete: boolean | undefined }> {
+  return page.evaluate(async () => {
+    const { uppy } = window as unknown as PageGlobals;
+    const file = uppy.getFiles()[0]!;
+    let key = '';
+    uppy.on('upload-success', (_file, response) => (key = (response.body as unknown as { key: string }).key));
+    await uppy.retryUpload(file.id);
+    return { key, complete: uppy.getFile(file.id).progress.uploadComplete };
+  });
+}
+
 export function readCounters(page: Page): Promise<UploadCounters> {
   return page.evaluate(() => (window as unknown as PageGlobals).plugin.getCounters());
 }

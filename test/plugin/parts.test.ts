@@ -37,15 +37,23 @@ describe('PartSigner', () => {
   const digest = (n: number) => toDigest(new Uint8Array(16).fill(n));
   const part = (n: number) => ({ partNumber: n, start: (n - 1) * 5 * MiB, end: n * 5 * MiB, size: 5 * MiB });
 
-  function signerWith(lifetimeS: number, upcoming: number[] = []) {
+  /** `hashed: false` is `md5: false`: the parts come with no digest. */
+  function signerWith(lifetimeS: number, upcoming: number[] = [], hashed = true) {
     const batches: BatchPartRequest[][] = [];
     let resigns = 0;
     const signer = new PartSigner({
       sign: async (batch) => {
         batches.push(batch);
-        return { parts: batch.map((p) => ({ partNumber: p.partNumber, url: `https://s3/${p.partNumber}?n=${batches.length}`, headers: { 'Content-MD5': p.md5! }, expires: lifetimeS })) };
+        return {
+          parts: batch.map((p) => ({
+            partNumber: p.partNumber,
+            url: `https://s3/${p.partNumber}?n=${batches.length}`,
+            headers: (p.md5 === undefined ? {} : { 'Content-MD5': p.md5 }) as Record<string, string>,
+            expires: lifetimeS,
+          })),
+        };
       },
-      upcoming: () => upcoming.map((n) => ({ part: part(n), digest: digest(n) })),
+      upcoming: () => upcoming.map((n) => ({ part: part(n), digest: hashed ? digest(n) : undefined })),
       batchSize: 3,
       settings,
       onResign: () => (resigns += 1),
@@ -88,6 +96,20 @@ describe('PartSigner', () => {
     await signer.urlFor(part(1), digest(1), true);
     await signer.urlFor(part(1), digest(9), false);
     expect(batches.map((b) => b[0]!.md5)).toEqual([digest(1).base64, digest(1).base64, digest(9).base64]);
+  });
+
+  it('without MD5s (md5: false) signs parts by number and size alone, batched, and serves them from the batch', async () => {
+    const { signer, batches } = signerWith(900, [2, 3, 4], false);
+    const first = await signer.urlFor(part(1), undefined, false);
+    expect(batches).toEqual([[1, 2, 3].map((n) => ({ partNumber: n, size: 5 * MiB }))]);
+    expect(Object.keys(batches[0]![0]!)).toEqual(['partNumber', 'size']);
+    expect(first.headers).toEqual({});
+    expect(first.md5).toBeUndefined();
+    await signer.urlFor(part(3), undefined, false);
+    expect(batches).toHaveLength(1);
+    await signer.urlFor(part(3), undefined, true); // refused as expired: signed again, still without an MD5
+    expect(batches).toHaveLength(2);
+    expect(batches[1]![0]).toEqual({ partNumber: 3, size: 5 * MiB });
   });
 });
 

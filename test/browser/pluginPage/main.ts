@@ -1,7 +1,8 @@
 /**
  * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
- * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
+ * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`,
+ * `md5=0` for `md5: false`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
  * SHA-256) to the tests.
  */
 import AwsS3 from '@uppy/aws-s3';
@@ -30,6 +31,7 @@ if (query.get('uploader') === 'stock') {
     endpoint: query.get('endpoint') ?? '/api',
     limit: number('limit'),
     partSize: number('partSize'),
+    md5: query.get('md5') === '0' ? false : undefined,
     retryDelays: [0, 200, 500, 1000, 2000, 3000],
     // `token=T`: an app with bearer tokens; a function, asked before every call to the middleware.
     headers: query.has('token') ? () => tokenHeaders(query.get('token') as string) : undefined,
