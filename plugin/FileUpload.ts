@@ -8,7 +8,7 @@ import { multipartETag, multipartETagForm } from './multipartETag.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import { putToS3 } from './putToS3.js';
-import { RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
+import { RequestFailure, staleMargin, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -35,6 +35,8 @@ export interface UploadServices {
   /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
   hashPool: HashPool | undefined;
   limiter: RequestLimiter;
+  /** Bounds the small files signed ahead of their turn at `limiter`. */
+  signAhead: RequestLimiter;
   settings: RetrySettings;
   /** The plugin's options that shape an upload. */
   partSize: number | undefined;
@@ -173,7 +175,7 @@ export class FileUpload {
   // ---------------------------------------------------------------------------------------------
 
   async #runSingle(signal: AbortSignal): Promise<UploadResult> {
-    const { api, limiter, count } = this.#services;
+    const { api, limiter, signAhead, settings, count } = this.#services;
     const file = this.#file;
     if (this.#digestsPartSize !== 0) this.#digests.clear();
     this.#digestsPartSize = 0;
@@ -181,23 +183,38 @@ export class FileUpload {
     if (digest) this.#digests.set(0, digest);
     let signedBefore = false;
     let lifetimeMs: number | undefined;
+    const sign = async () => {
+      if (signedBefore) count('resigns');
+      const params = await api.getUploadParameters(
+        { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest?.base64, size: file.data.size },
+        signal,
+      );
+      signedBefore = true;
+      if (params.method !== 'PUT') throw new RequestFailure({ kind: 'invalid-response', detail: `a ${params.method} upload instead of a PUT` }, 'sign the upload');
+      lifetimeMs = params.expires * 1000;
+      return { ...params, expiresAt: Date.now() + lifetimeMs };
+    };
 
     const result = await withRetry(
-      async ({ rehash, resign }: Attempt) => {
+      // Every attempt signs anew (a re-sign after the first), whatever failed.
+      async ({ rehash }: Attempt) => {
         if (rehash && digest) {
           digest = await this.#md5(file.data, signal);
           if (digest) this.#digests.set(0, digest);
         }
-        const release = await limiter.acquire(signal);
+        // Signed before its turn to send, so S3's connections never wait on the middleware (with
+        // many small files that is a round trip per file); at most `limit` files wait signed.
+        let params: Awaited<ReturnType<typeof sign>>;
+        let release: () => void;
+        const ahead = await signAhead.acquire(signal);
         try {
-          if (resign || signedBefore) count('resigns');
-          const params = await api.getUploadParameters(
-            { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest?.base64, size: file.data.size },
-            signal,
-          );
-          signedBefore = true;
-          if (params.method !== 'PUT') throw new RequestFailure({ kind: 'invalid-response', detail: `a ${params.method} upload instead of a PUT` }, 'sign the upload');
-          lifetimeMs = params.expires * 1000;
+          params = await sign();
+          release = await limiter.acquire(signal);
+        } finally {
+          ahead();
+        }
+        try {
+          if (Date.now() >= params.expiresAt - staleMargin(params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
           const { etag } = await putToS3({
             url: params.url,
             headers: params.headers ?? {},
@@ -205,7 +222,7 @@ export class FileUpload {
             signal,
             onProgress: (loaded) => this.#events.progress(Math.min(loaded, file.data.size), file.data.size),
             what: 'the file',
-            expiresAt: Date.now() + lifetimeMs,
+            expiresAt: params.expiresAt,
             stallTimeoutMs: this.#services.stallTimeoutMs,
           });
           const checked = this.#checkETag(etag, digest, 'the file');

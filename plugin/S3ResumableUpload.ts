@@ -62,6 +62,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
 
   readonly #api: ApiClient;
   readonly #limiter: RequestLimiter;
+  readonly #signAhead: RequestLimiter;
   #hashPool: HashPool | undefined;
   readonly #uploads = new Map<string, FileUpload>();
   #counters = emptyCounters();
@@ -73,6 +74,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.type = 'uploader';
     this.id = resolved.id ?? 'S3ResumableUpload';
     this.#limiter = createRequestLimiter(resolved.limit);
+    this.#signAhead = createRequestLimiter(resolved.limit);
     this.#api = this.#createApi((name) => this.#count(name));
   }
 
@@ -181,6 +183,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       api: this.#createApi(count),
       hashPool: this.opts.md5 ? this.#hashPool : undefined,
       limiter: this.#limiter,
+      signAhead: this.#signAhead,
       settings: this.#retrySettings(),
       partSize: this.opts.partSize,
       hashAhead: this.opts.hashAhead,
