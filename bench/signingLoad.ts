@@ -8,33 +8,17 @@
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { paths, type BatchSignRequest, type CreateMultipartResponse } from '../contract.js';
-import { s3ConfigFromEnv, s3ConfigToEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
+import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
-import { startCommand } from '../test/helpers/startCommand.js';
 import { runLoad, type LoadResult } from './runLoad.js';
+import { startSigningServer } from './startSigningServer.js';
 
 // The AWS SDK's notice that its 2027 releases need Node 22 (see the README) would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const BATCH = 100;
 const MiB = 1024 * 1024;
-
-/** Starts bench/signingServer.ts as a process of its own; answers its base URL, its memory and a stop function. */
-async function startSigningServer(s3: S3Config): Promise<{ base: string; rssMiB: () => number; stop: () => Promise<void> }> {
-  const server = startCommand(
-    ['bench/signingServer.ts'],
-    { ...s3ConfigToEnv(s3), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    /listening (\d+)/,
-  );
-  const { match } = await server.ready;
-  return {
-    base: `http://127.0.0.1:${match[1]}/api`,
-    rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024,
-    stop: async () => void (await server.stop()),
-  };
-}
 
 const format = (r: LoadResult) =>
   `${String(r.connections).padStart(2)} connections: ${r.requestsPerSecond.toFixed(0).padStart(5)} req/s = ${(r.requestsPerSecond * BATCH).toFixed(0).padStart(6)} URLs/s, ` +
@@ -76,8 +60,9 @@ export async function benchSigningLoad(options: SigningLoadOptions = {}): Promis
   const local = given ? undefined : await startLocalS3();
   const s3 = given ?? local!;
   const server = await startSigningServer(s3);
+  const base = `${server.origin}/api`;
   try {
-    const created = await fetch(`${server.base}${paths.createMultipart()}`, {
+    const created = await fetch(`${base}${paths.createMultipart()}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ filename: 'load.bin', size: BATCH * 8 * MiB }),
@@ -87,7 +72,7 @@ export async function benchSigningLoad(options: SigningLoadOptions = {}): Promis
       parts: Array.from({ length: BATCH }, (_, i) => ({ partNumber: i + 1, size: 8 * MiB, md5: createHash('md5').update(randomBytes(16)).digest('base64') })),
     };
     const load = {
-      url: `${server.base}${paths.batch(uploadId, key)}`,
+      url: `${base}${paths.batch(uploadId, key)}`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(batch),
@@ -122,7 +107,7 @@ export async function benchSigningLoad(options: SigningLoadOptions = {}): Promis
         `of broken JSON: ${broken.requestsPerSecond.toFixed(0)} req/s, ${broken.requests - broken.errors} of ${broken.requests} refused 400; ` +
         `signing after it: ${after.errors} errors of ${after.requests}; server RSS ${rssMiB.at(-1)!.toFixed(0)} MiB`,
     );
-    await fetch(`${server.base}${paths.upload(uploadId, key)}`, { method: 'DELETE' });
+    await fetch(`${base}${paths.upload(uploadId, key)}`, { method: 'DELETE' });
     return { steps, held, floods: { tooLarge, broken }, after, rssMiB };
   } finally {
     await server.stop();
