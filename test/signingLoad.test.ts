@@ -1,5 +1,5 @@
 /**
- * The load benchmark (`npm run bench`), shortened: the middleware in its own process holds the
+ * The load benchmark (`npm run bench:load`), shortened: the middleware in its own process holds the
  * batch signing route at its peak with no errors, refuses every request of the floods of
  * oversized and broken bodies, and signs right after. Figures are printed, not asserted: these
  * machines are shared.

@@ -1,0 +1,24 @@
+import type { BenchSection, Ratio } from './benchReport.js';
+import { formatNumber as figure } from './formatSection.js';
+
+function target(ratio: Ratio): string {
+  const bounds = [ratio.min === undefined ? '' : `≥ ${ratio.min}`, ratio.max === undefined ? '' : `≤ ${ratio.max}`].filter(Boolean).join(', ');
+  if (bounds === '') return '–';
+  return `${bounds} ${ratio.met ? '✓ met' : '✗ missed'}`;
+}
+
+/**
+ * The results as Markdown: one table of every ratio against its target, then each benchmark's
+ * medians with every round's figure.
+ */
+export function formatMarkdown(sections: BenchSection[], header: string): string {
+  const lines = [header, '', '| benchmark | ratio | value | target |', '|---|---|---:|---|'];
+  for (const section of sections) {
+    for (const ratio of section.ratios) lines.push(`| ${section.title} | ${ratio.name} | ${figure(ratio.value)} | ${target(ratio)} |`);
+  }
+  for (const section of sections) {
+    lines.push('', `#### ${section.title}`, '', section.setup, '', '| contender | median | every round |', '|---|---:|---|');
+    for (const m of section.measurements) lines.push(`| ${m.name} | ${figure(m.median)} ${m.unit} | ${m.values.map(figure).join(', ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

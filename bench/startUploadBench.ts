@@ -1,0 +1,158 @@
+/**
+ * What the upload benchmarks share: the page (bench/uploadPage, built by Vite as for production)
+ * and the middleware at `/api` on one Express server on 127.0.0.1, Debian's headless Chromium,
+ * and an S3 client to check and empty the bucket between runs.
+ */
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import express from 'express';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, CDPSession } from 'playwright-core';
+import { build } from 'vite';
+import { demoViteConfig } from '../demo/demoViteConfig.js';
+import { createS3Middleware } from '../middleware/index.js';
+import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
+import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
+import { launchChromium } from '../test/helpers/launchChromium.js';
+import type { Contender, RunResult } from './uploadPage/main.js';
+
+export type { Contender };
+
+const PREFIX = 'bench/uploads/';
+
+/** Options of one {@link UploadBench.run}. */
+export interface RunOptions {
+  /**
+   * Latency added to every request of the page (Chromium's network emulation), ms; no throughput cap.
+   * @default 0 (plain loopback)
+   */
+  latencyMs?: number;
+  /**
+   * Sample the page's JS heap every this many ms while the upload runs.
+   * @default 0 (no sampling)
+   */
+  heapSampleMs?: number;
+}
+
+/** One upload run, as the page and the bucket saw it. */
+export interface UploadRun extends RunResult {
+  /** Peak of the page's JS heap (V8's used heap plus ArrayBuffer backing stores), bytes; with `heapSampleMs`. */
+  peakHeapBytes?: number;
+  /** Peak of V8's used heap alone, bytes. */
+  peakUsedHeapBytes?: number;
+  heapSamples?: number;
+}
+
+export interface UploadBench {
+  /** Uploads `paths` (files on disk, given to the page's file input) with `contender` in a fresh page, checks the bucket holds exactly them, and empties it again. */
+  run(contender: Contender, paths: string[], options?: RunOptions): Promise<UploadRun>;
+  browserVersion: string;
+  close(): Promise<void>;
+}
+
+/** V8's heap of the page: used size, and ArrayBuffer backing stores where this Chromium reports them. */
+async function heapBytes(cdp: CDPSession): Promise<{ used: number; total: number }> {
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
+  return { used: usage.usedSize, total: usage.usedSize + (usage.backingStorageSize ?? 0) };
+}
+
+/** Builds the page, starts the server and Chromium. */
+export async function startUploadBench(s3Config: S3Config): Promise<UploadBench> {
+  const outDir = await mkdtemp(join(tmpdir(), 'upload-bench-'));
+  await build({ ...demoViteConfig({ outDir }), root: fileURLToPath(new URL('./uploadPage/', import.meta.url)), logLevel: 'warn' });
+  const s3 = new S3Client(s3ClientConfig(s3Config));
+  const bucket = s3Config.bucket;
+  const app = express();
+  app.use('/api', createS3Middleware({ s3, bucket, prefix: PREFIX }));
+  app.use(express.static(outDir));
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const chromium = browser;
+
+  /** Every object under the prefix. */
+  async function listStored(): Promise<Array<{ Key: string; Size: number }>> {
+    const objects: Array<{ Key: string; Size: number }> = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PREFIX, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) objects.push({ Key: object.Key!, Size: object.Size ?? 0 });
+      token = page.NextContinuationToken;
+    } while (token);
+    return objects;
+  }
+
+  /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
+  async function empty(): Promise<void> {
+    const objects = await listStored();
+    for (let at = 0; at < objects.length; at += 1000) {
+      const batch = objects.slice(at, at + 1000).map(({ Key }) => ({ Key }));
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+    }
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: PREFIX }));
+    for (const upload of open.Uploads ?? []) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+  }
+
+  return {
+    browserVersion: chromium.version(),
+    async run(contender, paths, { latencyMs = 0, heapSampleMs = 0 } = {}) {
+      const page = await chromium.newPage();
+      try {
+        await page.goto(url);
+        await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+        // Paths, not bytes: Chromium reads the files from disk itself, as it would a user's.
+        await page.setInputFiles('#files', paths);
+        const cdp = await page.context().newCDPSession(page);
+        if (latencyMs > 0) {
+          await cdp.send('Network.enable');
+          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: -1 });
+        }
+        let peak = { used: 0, total: 0 };
+        let samples = 0;
+        let sampling = heapSampleMs > 0;
+        const sampler = (async () => {
+          while (sampling) {
+            const heap = await heapBytes(cdp);
+            peak = { used: Math.max(peak.used, heap.used), total: Math.max(peak.total, heap.total) };
+            samples += 1;
+            await new Promise((resolve) => setTimeout(resolve, heapSampleMs));
+          }
+        })();
+        const result = await page
+          .evaluate((name) => (window as unknown as { bench: { run(c: string): Promise<RunResult> } }).bench.run(name), contender)
+          .finally(() => (sampling = false));
+        await sampler;
+        if (result.errors.length > 0) throw new Error(`${contender}: ${result.errors.length} of ${result.files} files failed: ${result.errors.slice(0, 3).join('; ')}`);
+        const stored = await listStored();
+        const bytes = stored.reduce((sum, object) => sum + object.Size, 0);
+        if (stored.length !== result.files || bytes !== result.bytes) {
+          throw new Error(`${contender}: the bucket holds ${stored.length} objects, ${bytes} bytes; the page sent ${result.files} files, ${result.bytes} bytes`);
+        }
+        const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples } : {};
+        return { ...result, ...heap };
+      } finally {
+        await page.close();
+        await empty();
+      }
+    },
+    async close() {
+      await empty().catch(() => {});
+      await chromium.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      s3.destroy();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
+}

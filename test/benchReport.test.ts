@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { alternate, measurement, median, ratio, ratioOf } from '../bench/benchReport.js';
+import { formatMarkdown } from '../bench/formatMarkdown.js';
+
+describe('benchReport', () => {
+  it('takes the median of odd and even counts', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+
+  it('reads a ratio against its target', () => {
+    expect(ratio('a', 0.9, { min: 0.85 }).met).toBe(true);
+    expect(ratio('a', 0.8, { min: 0.85 }).met).toBe(false);
+    expect(ratio('a', 1.2, { max: 1 }).met).toBe(false);
+    expect(ratio('a', 5).met).toBe(true);
+    const fast = measurement('fast', 'MB/s', [10, 30, 20]);
+    const slow = measurement('slow', 'MB/s', [5, 10, 15]);
+    expect(ratioOf(fast, slow, { min: 2 })).toEqual({ name: 'fast / slow', value: 2, min: 2, met: true });
+  });
+
+  it('alternates the contenders, the order reversed every other round', async () => {
+    const order: string[] = [];
+    const values = await alternate(3, {
+      a: async () => (order.push('a'), 1),
+      b: async () => (order.push('b'), 2),
+      c: async () => (order.push('c'), 3),
+    });
+    expect(order.join('')).toBe('abccbaabc');
+    expect(values).toEqual({ a: [1, 1, 1], b: [2, 2, 2], c: [3, 3, 3] });
+  });
+
+  it('writes every ratio with its target, then every measurement', () => {
+    const a = measurement('ours', 'MiB/s', [100, 120]);
+    const b = measurement('stock', 'MiB/s', [50, 60]);
+    const text = formatMarkdown([{ id: 'x', title: 'One file', setup: 'How.', measurements: [a, b], ratios: [ratioOf(a, b, { min: 2.5 })] }], 'Header.');
+    expect(text).toContain('| One file | ours / stock | 2 | ≥ 2.5 ✗ missed |');
+    expect(text).toContain('| ours | 110 MiB/s | 100, 120 |');
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The upload benchmarks (`npm run bench`), shortened: every contender (our plugin with and without
+ * MD5, plain presigned PUTs, the stock `@uppy/aws-s3` 6) uploads real files from disk in Chromium
+ * into radosgw, the bucket is checked to hold exactly what the page sent after each run and left
+ * empty, and the sections have the report's shape. Figures are printed, not asserted.
+ */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { benchBigFile } from '../bench/benchBigFile.js';
+import { benchSmallFiles } from '../bench/benchSmallFiles.js';
+import { benchUploadMemory } from '../bench/benchUploadMemory.js';
+import { formatSection } from '../bench/formatSection.js';
+import { startUploadBench, type UploadBench } from '../bench/startUploadBench.js';
+import { writeRandomFile } from '../bench/writeRandomFile.js';
+import { createTestS3Client } from './helpers/testServer.js';
+
+const MiB = 1024 * 1024;
+let bench: UploadBench;
+let folder: string;
+const big = () => join(folder, 'big.bin');
+const small = () => Array.from({ length: 12 }, (_, i) => join(folder, `small-${i}.bin`));
+
+beforeAll(async () => {
+  folder = await mkdtemp(join(tmpdir(), 'upload-bench-test-'));
+  await writeRandomFile(big(), 20 * MiB);
+  for (const path of small()) await writeRandomFile(path, 100 * 1024);
+  bench = await startUploadBench(inject('s3'));
+}, 120_000);
+afterAll(async () => {
+  await bench?.close();
+  if (folder) await rm(folder, { recursive: true, force: true });
+});
+
+it('uploads one file four ways, with and without added latency, and leaves the bucket empty', { timeout: 120_000 }, async () => {
+  for (const latencyMs of [0, 50]) {
+    const section = await benchBigFile(bench, { path: big(), size: 20 * MiB, rounds: 1, latencyMs, log: () => {} });
+    expect(section.id).toBe(latencyMs === 0 ? 'bigFile' : 'bigFile50ms');
+    expect(section.measurements.map((m) => m.name)).toEqual(['our plugin, MD5', 'our plugin, no MD5', 'plain presigned PUTs', 'stock @uppy/aws-s3 6']);
+    for (const m of section.measurements) expect(m.median).toBeGreaterThan(0);
+    expect(section.ratios.map((r) => [r.name, r.min])).toEqual([
+      ['our plugin, MD5 / plain presigned PUTs', 0.85],
+      ['our plugin, MD5 / stock @uppy/aws-s3 6', latencyMs === 0 ? 0.95 : 1.8],
+      ['our plugin, MD5 / our plugin, no MD5', undefined],
+    ]);
+    console.log(`[numbers] ${formatSection(section)}`);
+  }
+  const s3 = createTestS3Client();
+  const left = await s3.send(new ListObjectsV2Command({ Bucket: inject('s3').bucket, Prefix: 'bench/' }));
+  s3.destroy();
+  expect(left.KeyCount ?? 0).toBe(0);
+});
+
+it('uploads many small files with our plugin and the stock one', { timeout: 60_000 }, async () => {
+  const section = await benchSmallFiles(bench, { paths: small(), size: 100 * 1024, rounds: 1, log: () => {} });
+  expect(section.measurements.map((m) => [m.name, m.unit])).toEqual([
+    ['our plugin, MD5', 'files/s'],
+    ['stock @uppy/aws-s3 6', 'files/s'],
+  ]);
+  console.log(`[numbers] ${formatSection(section)}`);
+});
+
+it('samples the page heap during an upload', { timeout: 60_000 }, async () => {
+  const section = await benchUploadMemory(bench, { path: big(), size: 20 * MiB, sampleMs: 20, log: () => {} });
+  const [peak, v8] = section.measurements;
+  expect(peak!.median).toBeGreaterThan(0);
+  expect(v8!.median).toBeLessThanOrEqual(peak!.median);
+  expect(section.ratios[0]).toMatchObject({ name: 'peak / allowance', max: 1 });
+  console.log(`[numbers] ${formatSection(section)}`);
+});
