@@ -20,7 +20,7 @@ export function demoViteConfig({ cacheDir, outDir = DEMO_ASSETS }: { cacheDir?: 
     worker: { format: 'es' },
     // Everything the page and the MD5 worker import, bundled before the first visit: a dependency
     // Vite discovers late makes it reload the page, mid-upload.
-    optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever', 'hash-wasm'] },
+    optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/core/utils', '@uppy/dashboard', '@uppy/golden-retriever'] },
     build: { outDir, emptyOutDir: true },
   };
 }

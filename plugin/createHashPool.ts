@@ -1,4 +1,4 @@
-import { createMD5, type IHasher } from 'hash-wasm';
+import { createMd5, type Md5Hasher } from './createMd5.js';
 import { toDigest, type Digest } from './digest.js';
 import { md5OfBlob } from './md5OfBlob.js';
 import type { HashAnswer, HashRequest } from './md5Worker.js';
@@ -20,6 +20,14 @@ export interface HashPoolOptions {
   createWorker?: () => Worker;
   /** Called when a worker could not start and its lane hashes on the main thread instead. */
   onFallback?: (reason: string) => void;
+  /**
+   * Parts a worker is given at a time. With 2 it starts reading its next part while it hashes one,
+   * so Chromium opens that part and fills its data pipe meanwhile: 2 workers hashed 3–7% faster
+   * with 8 MiB parts and 9% with 5 MiB parts (bench/profileMd5.ts; 1 worker ±2%), at the cost of
+   * one more 256 KiB buffer and open stream per worker. 1: the next part only once one is done.
+   * @default 2
+   */
+  depth?: number;
 }
 
 export const defaultCreateWorker = (): Worker => new Worker(new URL('./md5Worker.js', import.meta.url), { type: 'module' });
@@ -32,15 +40,18 @@ interface Job {
 
 /** One hashing lane: a worker, or the main thread when workers can't start (a strict CSP). */
 interface Lane {
+  /** Hashes `blob` after the lane's earlier jobs. */
   run(blob: Blob): Promise<{ digest: Uint8Array; ms: number }>;
   stop(): void;
+  /** Jobs the lane takes at a time. */
+  depth: number;
 }
 
 /**
  * A lane on a worker. If the worker fails to start (its script can't load, a CSP forbids it),
  * the lane hashes on the main thread instead, the jobs it held included: slower, still correct.
  */
-function workerLane(worker: Worker, onFallback: (reason: string) => void): Lane {
+function workerLane(worker: Worker, depth: number, onFallback: (reason: string) => void): Lane {
   let nextId = 0;
   let fallback: Lane | undefined;
   const pending = new Map<number, { blob: Blob; resolve: (answer: { digest: Uint8Array; ms: number }) => void; reject: (error: unknown) => void }>();
@@ -60,6 +71,7 @@ function workerLane(worker: Worker, onFallback: (reason: string) => void): Lane 
     pending.clear();
   });
   return {
+    depth,
     run(blob) {
       if (fallback) return fallback.run(blob);
       const id = nextId++;
@@ -76,51 +88,59 @@ function workerLane(worker: Worker, onFallback: (reason: string) => void): Lane 
   };
 }
 
+/** Hashes on the main thread, one job at a time (they share one hasher). */
 function mainThreadLane(): Lane {
-  let hasher: Promise<IHasher> | undefined;
+  let hasher: Promise<Md5Hasher> | undefined;
+  let turn: Promise<unknown> = Promise.resolve();
   return {
-    async run(blob) {
-      hasher ??= createMD5();
-      const started = performance.now();
-      const digest = await md5OfBlob(blob, await hasher);
-      return { digest, ms: performance.now() - started };
+    depth: 1,
+    run(blob) {
+      const ready = (hasher ??= createMd5());
+      const job = turn.then(async () => {
+        const h = await ready;
+        const started = performance.now();
+        const digest = await md5OfBlob(blob, h);
+        return { digest, ms: performance.now() - started };
+      });
+      turn = job.catch(() => {});
+      return job;
     },
     stop() {},
   };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */
-export function createHashPool({ size, createWorker = defaultCreateWorker, onFallback = () => {} }: HashPoolOptions): HashPool {
+export function createHashPool({ size, createWorker = defaultCreateWorker, onFallback = () => {}, depth = 2 }: HashPoolOptions): HashPool {
   const queue: Job[] = [];
-  const idle: Lane[] = [];
-  let started = 0;
   let stopped = false;
   const lanes: Lane[] = [];
+  /** Jobs each lane holds. */
+  const load = new Map<Lane, number>();
   const stats = { bytes: 0, ms: 0 };
 
   const startLane = (): Lane => {
     let lane: Lane;
     try {
-      lane = typeof Worker === 'undefined' ? mainThreadLane() : workerLane(createWorker(), onFallback);
+      lane = typeof Worker === 'undefined' ? mainThreadLane() : workerLane(createWorker(), depth, onFallback);
     } catch (error) {
       onFallback(String(error));
       lane = mainThreadLane();
     }
     lanes.push(lane);
+    load.set(lane, 0);
     return lane;
   };
 
   const pump = () => {
     while (queue.length > 0 && !stopped) {
-      let lane = idle.pop();
-      if (!lane && started < size) {
-        started += 1;
-        lane = startLane();
-      }
-      if (!lane) return;
+      // The least loaded lane; a new one, while the pool may grow, rather than a second job for a busy one.
+      let lane = lanes.reduce<Lane | undefined>((best, each) => (best && (load.get(best) ?? 0) <= (load.get(each) ?? 0) ? best : each), undefined);
+      if ((!lane || (load.get(lane) ?? 0) > 0) && lanes.length < size) lane = startLane();
+      if (!lane || (load.get(lane) ?? 0) >= lane.depth) return;
       const job = queue.shift() as Job;
-      const free = lane;
-      free
+      const taken = lane;
+      load.set(taken, (load.get(taken) ?? 0) + 1);
+      taken
         .run(job.blob)
         .then(({ digest, ms }) => {
           stats.bytes += job.blob.size;
@@ -128,7 +148,7 @@ export function createHashPool({ size, createWorker = defaultCreateWorker, onFal
           job.resolve(toDigest(digest));
         }, job.reject)
         .finally(() => {
-          idle.push(free);
+          load.set(taken, (load.get(taken) ?? 0) - 1);
           pump();
         });
     }

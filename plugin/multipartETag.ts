@@ -1,5 +1,5 @@
-import { md5 } from 'hash-wasm';
-import type { Digest } from './digest.js';
+import { createMd5 } from './createMd5.js';
+import { toDigest, type Digest } from './digest.js';
 
 /**
  * The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, then `-` and the number
@@ -8,7 +8,8 @@ import type { Digest } from './digest.js';
 export async function multipartETag(parts: readonly Digest[]): Promise<string> {
   const joined = new Uint8Array(parts.length * 16);
   parts.forEach((part, index) => joined.set(part.bytes, index * 16));
-  return `${await md5(joined)}-${parts.length}`;
+  const hasher = await createMd5();
+  return `${toDigest(hasher.update(joined).digest()).hex}-${parts.length}`;
 }
 
 /** `abc…-N` when an ETag has the multipart form, else undefined (SSE-KMS, other stores). */

@@ -1,0 +1,114 @@
+/** The plugin's hand-built MD5 (plugin/createMd5.ts) against node:crypto's, in Node. */
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createMd5, type Md5Hasher } from '../../plugin/createMd5.js';
+import { toDigest } from '../../plugin/digest.js';
+import { multipartETag } from '../../plugin/multipartETag.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** The bytes createMd5 stages in its memory per call into WebAssembly. */
+const CAPACITY = 64 * KiB;
+
+const nodeMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+const md5Of = (hasher: Md5Hasher, data: Uint8Array) => hex(hasher.init().update(data).digest());
+
+/** `length` pseudo-random bytes from `seed` (xorshift32): fast-check shrinks the seed and length, not 200 KiB of arbitraries. */
+function bytesFrom(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed | 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe('createMd5', () => {
+  it("hashes the empty input to MD5's known digest", async () => {
+    const hasher = await createMd5();
+    expect(hex(hasher.digest())).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(md5Of(hasher, new Uint8Array(0))).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(md5Of(hasher, new TextEncoder().encode('The quick brown fox jumps over the lazy dog'))).toBe('9e107d9d372bb6826bd81d3542a419d6');
+  });
+
+  it('agrees with node:crypto on every length from 0 to 300', async () => {
+    const hasher = await createMd5();
+    const data = randomBytes(300);
+    for (let length = 0; length <= 300; length++) expect(md5Of(hasher, data.subarray(0, length)), `length ${length}`).toBe(nodeMd5(data.subarray(0, length)));
+  });
+
+  it('agrees around 64-byte blocks and the 64 KiB staging capacity', async () => {
+    const hasher = await createMd5();
+    const lengths = new Set<number>();
+    for (const base of [64, 128, 1024, CAPACITY - 64, CAPACITY, 2 * CAPACITY, 3 * CAPACITY, 4 * CAPACITY])
+      for (const delta of [-65, -64, -63, -9, -8, -7, -1, 0, 1, 7, 8, 9, 63, 64, 65]) lengths.add(base + delta);
+    const data = randomBytes(4 * CAPACITY + 65);
+    for (const length of lengths) expect(md5Of(hasher, data.subarray(0, length)), `length ${length}`).toBe(nodeMd5(data.subarray(0, length)));
+  });
+
+  it('agrees on a few MiB of random bytes, whole and in parts', async () => {
+    const hasher = await createMd5();
+    const data = randomBytes(5 * MiB + 13);
+    expect(md5Of(hasher, data)).toBe(nodeMd5(data));
+    for (const chunk of [1000, 256 * KiB, MiB + 1]) {
+      hasher.init();
+      for (let at = 0; at < data.length; at += chunk) hasher.update(data.subarray(at, at + chunk));
+      expect(hex(hasher.digest()), `chunks of ${chunk}`).toBe(nodeMd5(data));
+    }
+  });
+
+  it('gives the same digest however the data is cut into updates (zero-length ones included)', async () => {
+    const hasher = await createMd5();
+    await fc.assert(
+      fc.property(fc.integer(), fc.nat({ max: 200 * KiB }), fc.array(fc.nat(), { maxLength: 40 }), (seed, length, cuts) => {
+        const data = bytesFrom(seed, length);
+        const points = [0, ...cuts.map((cut) => cut % (length + 1)).sort((a, b) => a - b), length];
+        hasher.init();
+        for (let i = 1; i < points.length; i++) hasher.update(data.subarray(points[i - 1], points[i]));
+        expect(hex(hasher.digest())).toBe(nodeMd5(data));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('init() drops what a used hasher was fed', async () => {
+    const hasher = await createMd5();
+    const data = randomBytes(70_000);
+    hasher.update(randomBytes(100_003)); // a partial block staged
+    expect(hex(hasher.init().update(data).digest())).toBe(nodeMd5(data));
+  });
+
+  it('serves many digests in turn, and starts over after each', async () => {
+    const hasher = await createMd5();
+    for (let i = 0; i < 200; i++) {
+      const data = randomBytes((i * 997) % 5000);
+      expect(hex(hasher.update(data).digest()), `digest ${i}`).toBe(nodeMd5(data)); // no init(): digest() started over
+    }
+  });
+
+  it('keeps two hashers fed in turn apart', async () => {
+    const [one, two] = await Promise.all([createMd5(), createMd5()]);
+    const a = randomBytes(300 * KiB + 5);
+    const b = randomBytes(200 * KiB + 77);
+    for (let at = 0; at < a.length; at += 33 * KiB) {
+      one.update(a.subarray(at, at + 33 * KiB));
+      two.update(b.subarray(at, at + 33 * KiB));
+    }
+    expect([hex(one.digest()), hex(two.digest())]).toEqual([nodeMd5(a), nodeMd5(b)]);
+  });
+});
+
+describe('multipartETag', () => {
+  it("is node:crypto's MD5 of the parts' binary digests, then the number of parts", async () => {
+    for (const count of [1, 2, 7, 10_000]) {
+      const digests = Array.from({ length: count }, (_, i) => createHash('md5').update(`part ${i}`).digest());
+      const expected = `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${count}`;
+      expect(await multipartETag(digests.map((digest) => toDigest(new Uint8Array(digest))))).toBe(expected);
+    }
+  });
+});
