@@ -18,6 +18,7 @@ import { createS3Middleware } from '../middleware/index.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../test/helpers/launchChromium.js';
+import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, RunResult } from './uploadPage/main.js';
 
 export type { Contender };
@@ -36,6 +37,12 @@ export interface RunOptions {
    * @default 0 (no sampling)
    */
   heapSampleMs?: number;
+  /**
+   * Count the CPU time every process spent during the upload (bench/threadCpu.ts): this process,
+   * what it started (Chromium) and these PIDs too (radosgw's daemons).
+   * @default undefined (not counted)
+   */
+  cpuOf?: readonly number[];
 }
 
 /** One upload run, as the page and the bucket saw it. */
@@ -45,6 +52,8 @@ export interface UploadRun extends RunResult {
   /** Peak of V8's used heap alone, bytes. */
   peakUsedHeapBytes?: number;
   heapSamples?: number;
+  /** CPU ticks (1/100 s) by `process / thread`, with `cpuOf`. */
+  cpu?: Map<string, Ticks>;
 }
 
 export interface UploadBench {
@@ -106,7 +115,7 @@ export async function startUploadBench(s3Config: S3Config): Promise<UploadBench>
 
   return {
     browserVersion: chromium.version(),
-    async run(contender, paths, { latencyMs = 0, heapSampleMs = 0 } = {}) {
+    async run(contender, paths, { latencyMs = 0, heapSampleMs = 0, cpuOf } = {}) {
       const page = await chromium.newPage();
       try {
         await page.goto(url);
@@ -129,9 +138,13 @@ export async function startUploadBench(s3Config: S3Config): Promise<UploadBench>
             await new Promise((resolve) => setTimeout(resolve, heapSampleMs));
           }
         })();
+        const labels = new Map<number, string>();
+        const before = cpuOf && snapshot(labels, cpuOf);
         const result = await page
           .evaluate((name) => (window as unknown as { bench: { run(c: string): Promise<RunResult> } }).bench.run(name), contender)
           .finally(() => (sampling = false));
+        const cpu = new Map<string, Ticks>();
+        if (before) diff(before, snapshot(labels, cpuOf), cpu);
         await sampler;
         if (result.errors.length > 0) throw new Error(`${contender}: ${result.errors.length} of ${result.files} files failed: ${result.errors.slice(0, 3).join('; ')}`);
         const stored = await listStored();
@@ -140,7 +153,7 @@ export async function startUploadBench(s3Config: S3Config): Promise<UploadBench>
           throw new Error(`${contender}: the bucket holds ${stored.length} objects, ${bytes} bytes; the page sent ${result.files} files, ${result.bytes} bytes`);
         }
         const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples } : {};
-        return { ...result, ...heap };
+        return { ...result, ...heap, ...(before ? { cpu } : {}) };
       } finally {
         await page.close();
         await empty();

@@ -1,0 +1,132 @@
+/**
+ * MD5 throughput of the plugin as shipped, in Debian's headless Chromium, against `node:crypto` on
+ * the same bytes. A file of random bytes is written to a temporary folder; the page gets it through
+ * an `<input type=file>` (Playwright hands Chromium the path, nothing is copied through the
+ * protocol) and hashes it in parts with the plugin's `createHashPool` (its md5Worker, createMd5 and
+ * md5OfBlob): 2 workers (the plugin's default `hashWorkers`: the target) and 1 worker (one core
+ * against one core). Also measured: the plugin's createMd5 on the page's main thread over the bytes
+ * already in memory (the hashing alone, no read). Node hashes the same bytes, already in memory,
+ * part by part with `createHash('md5')`. The contenders alternate over several rounds; every page
+ * digest is checked against Node's. `npm run bench:md5`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../test/helpers/launchChromium.js';
+import { alternate, measurement, ratio, ratioOf, type BenchSection } from './benchReport.js';
+import { formatNumber, formatSection } from './formatSection.js';
+import { startMd5PageServer } from './startMd5PageServer.js';
+import type { Md5PageApi } from './md5Page/main.js';
+
+const MiB = 1024 * 1024;
+
+/** Options of {@link benchMd5}; the defaults are the benchmark's, a test shortens them. */
+export interface Md5Options {
+  /** Rounds; each runs every contender once, in alternating order. @default 5 */
+  rounds?: number;
+  /** Size of the file hashed, in MiB. @default 128 */
+  totalMiB?: number;
+  /** Size of each part, in MiB (the plugin's default part size). @default 8 */
+  partMiB?: number;
+  /** Receives a line per run. @default console.log */
+  log?: (line: string) => void;
+}
+
+type Contender = 'pool2' | 'pool1' | 'inMemory' | 'node';
+
+const NAMES: Record<Contender, string> = {
+  pool2: 'worker pool, 2 workers',
+  pool1: 'worker pool, 1 worker',
+  inMemory: 'createMd5, page, bytes in memory',
+  node: 'node:crypto',
+};
+
+/** Runs the benchmark (see the top of this file) and answers its section of the report. */
+export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> {
+  const { rounds = 5, totalMiB = 128, partMiB = 8, log = console.log } = options;
+  const partSize = partMiB * MiB;
+  const bytes = randomBytes(totalMiB * MiB);
+  const partsOf = <T>(each: (start: number) => T) => Array.from({ length: Math.ceil(bytes.length / partSize) }, (_, i) => each(i * partSize));
+  const expected = partsOf((at) => createHash('md5').update(bytes.subarray(at, at + partSize)).digest('hex'));
+  const folder = await mkdtemp(join(tmpdir(), 'md5-bench-'));
+  const path = join(folder, 'random.bin');
+  await writeFile(path, bytes);
+
+  const vite = await startMd5PageServer();
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await vite.close();
+    throw error;
+  });
+  try {
+    const page: Page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('console', (message) => void (message.type() === 'error' && pageErrors.push(message.text())));
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(vite.resolvedUrls!.local[0]!);
+    await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+    await page.setInputFiles('#file', path);
+
+    let mismatches = 0;
+    const notes: string[] = [];
+    /** MB/s of one run in the page, its digests checked against Node's. */
+    const inPage = (contender: Contender, workers: number) => async () => {
+      // `workers` 0: createMd5 on the main thread over the bytes in memory.
+      const { ms, digests } = await page.evaluate(
+        ([workers, partSize]) => {
+          const api = window as unknown as Md5PageApi;
+          return workers === 0 ? api.hashInMemory(partSize) : api.hashWithPool(workers, partSize);
+        },
+        [workers, partSize] as const,
+      );
+      const wrong = expected.filter((digest, i) => digests[i] !== digest).length + Math.max(0, digests.length - expected.length);
+      if (wrong > 0) notes.push(`${NAMES[contender]}: ${wrong} of ${expected.length} part digests differ from node:crypto's`);
+      mismatches += wrong;
+      return bytes.length / 1e3 / ms;
+    };
+    const node = async () => {
+      const started = performance.now();
+      for (let at = 0; at < bytes.length; at += partSize) createHash('md5').update(bytes.subarray(at, at + partSize)).digest();
+      return bytes.length / 1e3 / (performance.now() - started);
+    };
+    const contenders: Record<Contender, () => Promise<number>> = { pool2: inPage('pool2', 2), pool1: inPage('pool1', 1), inMemory: inPage('inMemory', 0), node };
+    await node(); // warm up Node's side; the page's warm up inside each run
+    const values = await alternate(rounds, contenders, (contender, round, value) =>
+      log(`  round ${round + 1}  ${NAMES[contender].padEnd(32)} ${formatNumber(value).padStart(6)} MB/s`),
+    );
+    const of = (contender: Contender) => measurement(NAMES[contender], 'MB/s', values[contender]);
+    const [pool2, pool1, inMemory, native] = [of('pool2'), of('pool1'), of('inMemory'), of('node')] as const;
+    if (pageErrors.length > 0) notes.push(`page errors: ${pageErrors.join('; ')}`);
+    notes.push(`Chromium ${browser.version()}, Node ${process.version} (OpenSSL ${process.versions.openssl})`);
+    return {
+      id: 'md5',
+      title: 'MD5 in the browser',
+      setup:
+        `MB/s (10^6 bytes) hashing ${totalMiB} MiB of random bytes in ${partMiB} MiB parts: the plugin's worker pool as shipped (createHashPool, md5Worker, ` +
+        `createMd5) with 2 workers (its default) and 1 in headless Chromium, reading the parts from a File picked in an <input type=file> (a file on disk), all parts ` +
+        `queued at once; the plugin's createMd5 on the page's main thread over the same bytes read into memory beforehand (the hashing alone); ` +
+        `node:crypto createHash('md5') per part on the same bytes in memory. ` +
+        `${rounds} round${rounds === 1 ? '' : 's'}, contenders alternated; every page digest checked against node:crypto's.`,
+      measurements: [pool2, pool1, inMemory, native],
+      ratios: [
+        ratioOf(pool2, native, { min: 0.75 }),
+        ratioOf(pool1, native),
+        ratioOf(inMemory, native),
+        ratio('part digests differing from node:crypto', mismatches, { max: 0 }),
+      ],
+      notes,
+    };
+  } finally {
+    await browser.close();
+    await vite.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const started = performance.now();
+  const section = await benchMd5();
+  console.log(`\n${formatSection(section)}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  if (section.ratios.some((r) => !r.met)) process.exitCode = 1;
+}

@@ -1,0 +1,71 @@
+/**
+ * Where the CPU goes while one big file uploads from Chromium to the local radosgw: for each
+ * contender (plain presigned PUTs, our plugin without MD5, with MD5), the wall time and the
+ * CPU-seconds of every process and thread involved (this Node process with the middleware,
+ * Chromium's browser, renderer with its MD5 workers, and network processes, radosgw, the OSD),
+ * from `/proc` (bench/threadCpu.ts), averaged over the rounds. On a machine whose cores are all
+ * busy, a contender can only be as fast as the CPU it needs allows.
+ *
+ * Run: `node --import tsx bench/profileUpload.ts [--mib=512] [--rounds=2] [--latency=0]`
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalS3 } from '../scripts/startLocalS3.js';
+import { median } from './benchReport.js';
+import { CONTENDER_NAMES } from './benchBigFile.js';
+import { startUploadBench, type Contender } from './startUploadBench.js';
+import type { Ticks } from './threadCpu.js';
+import { writeRandomFile } from './writeRandomFile.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const option = (name: string, fallback: number) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const MiB = 1024 * 1024;
+const size = option('mib', 512) * MiB;
+const rounds = option('rounds', 2);
+const latencyMs = option('latency', 0);
+const contenders: Contender[] = ['plain', 'ours-no-md5', 'ours'];
+
+const local = await startLocalS3();
+const folder = await mkdtemp(join(tmpdir(), 'profile-upload-'));
+try {
+  // radosgw and the OSD run detached: name them by their pid files.
+  const runDir = join(local.dir, 'run');
+  const daemons = readdirSync(runDir)
+    .filter((name) => name.endsWith('.pid'))
+    .map((name) => Number(readFileSync(join(runDir, name), 'utf8')));
+  const path = join(folder, 'big.bin');
+  await writeRandomFile(path, size);
+  const bench = await startUploadBench(local);
+  try {
+    for (const contender of contenders) await bench.run(contender, [path], { latencyMs }); // warm-up
+    const wall = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
+    const cpu = new Map<Contender, Map<string, number>>(contenders.map((c) => [c, new Map()]));
+    for (let round = 0; round < rounds; round++) {
+      for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
+        const run = await bench.run(contender, [path], { latencyMs, cpuOf: daemons });
+        wall.get(contender)!.push(run.ms / 1000);
+        const spent = cpu.get(contender)!;
+        for (const [key, ticks] of run.cpu as Map<string, Ticks>) spent.set(key, (spent.get(key) ?? 0) + ticks.all / 100 / rounds);
+      }
+    }
+    console.log(`${size / MiB} MiB, ${latencyMs} ms latency, ${rounds} rounds; CPU-seconds per upload (mean), wall seconds (median):`);
+    const keys = [...new Set(contenders.flatMap((c) => [...cpu.get(c)!].filter(([, s]) => s >= 0.05).map(([k]) => k)))];
+    keys.sort((a, b) => (cpu.get('ours')!.get(b) ?? 0) - (cpu.get('ours')!.get(a) ?? 0));
+    const cell = (value: number) => value.toFixed(2).padStart(22);
+    console.log(`${''.padEnd(58)}${contenders.map((c) => CONTENDER_NAMES[c].padStart(22)).join('')}`);
+    console.log(`${'wall time'.padEnd(58)}${contenders.map((c) => cell(median(wall.get(c)!))).join('')}`);
+    const total = (c: Contender) => [...cpu.get(c)!.values()].reduce((sum, s) => sum + s, 0);
+    console.log(`${'CPU, all processes'.padEnd(58)}${contenders.map((c) => cell(total(c))).join('')}`);
+    console.log(`${'cores busy (CPU / wall)'.padEnd(58)}${contenders.map((c) => cell(total(c) / median(wall.get(c)!))).join('')}`);
+    for (const key of keys) console.log(`${key.slice(0, 57).padEnd(58)}${contenders.map((c) => cell(cpu.get(c)!.get(key) ?? 0)).join('')}`);
+    console.log("The renderer's exited threads are the plugin's MD5 workers (Uppy's destroy() ends them before the last snapshot).");
+  } finally {
+    await bench.close();
+  }
+} finally {
+  await rm(folder, { recursive: true, force: true });
+  await local.stop();
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: every benchmark on this machine, each comparison side by side in one run
+ * (contenders alternated, several rounds), medians and ratios printed, and the results written
+ * to bench/results/latest.json and latest.md (the table the README shows).
+ * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
+ * runs some of them (ids: signing, md5, bigFile, bigFile50ms, smallFiles, memory);
+ * `npm run bench -- --readme` also puts the table into README.md's performance section.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { s3ConfigFromEnv } from '../scripts/s3ConfigFromEnv.js';
+import { startLocalS3 } from '../scripts/startLocalS3.js';
+import { benchBigFile } from './benchBigFile.js';
+import type { BenchSection } from './benchReport.js';
+import { benchSmallFiles } from './benchSmallFiles.js';
+import { benchUploadMemory } from './benchUploadMemory.js';
+import { formatMarkdown } from './formatMarkdown.js';
+import { formatSection } from './formatSection.js';
+import { benchMd5 } from './md5Throughput.js';
+import { benchSigningThroughput } from './signingThroughput.js';
+import { startUploadBench } from './startUploadBench.js';
+import { writeRandomFile } from './writeRandomFile.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const MiB = 1024 * 1024;
+const BIG = 512 * MiB;
+const HUGE = 1024 * MiB;
+const SMALL = 100 * 1024;
+const SMALL_COUNT = 500;
+const only = process.env.BENCH_ONLY?.split(',').map((id) => id.trim());
+const wanted = (id: string) => only === undefined || only.includes(id);
+
+const started = Date.now();
+const given = s3ConfigFromEnv(process.env);
+const local = given ? undefined : await startLocalS3({ log: (line) => console.log(`  local S3: ${line}`) });
+const s3 = given ?? local!;
+const files = await mkdtemp(join(tmpdir(), 'bench-files-'));
+const sections: BenchSection[] = [];
+const report = (section: BenchSection) => {
+  sections.push(section);
+  console.log(`\n${formatSection(section)}\n`);
+};
+try {
+  if (wanted('signing')) report(await benchSigningThroughput({ s3 }));
+  if (wanted('md5')) report(await benchMd5());
+  const uploads = ['bigFile', 'bigFile50ms', 'smallFiles', 'memory'].filter(wanted);
+  if (uploads.length > 0) {
+    const big = join(files, 'big.bin');
+    const huge = join(files, 'huge.bin');
+    const small = Array.from({ length: SMALL_COUNT }, (_, i) => join(files, `small-${String(i).padStart(3, '0')}.bin`));
+    if (wanted('bigFile') || wanted('bigFile50ms')) await writeRandomFile(big, BIG);
+    if (wanted('memory')) await writeRandomFile(huge, HUGE);
+    if (wanted('smallFiles')) for (const path of small) await writeRandomFile(path, SMALL);
+    const warm = join(files, 'warm.bin');
+    await writeRandomFile(warm, 32 * MiB);
+    const bench = await startUploadBench(s3);
+    try {
+      console.log(`Uploads from Chromium ${bench.browserVersion} to ${s3.endpoint}:`);
+      // Untimed: the first upload of each contender pays for cold caches in radosgw and Chromium.
+      for (const contender of ['ours', 'ours-no-md5', 'plain', 'stock'] as const) await bench.run(contender, [warm]);
+      if (wanted('bigFile')) report(await benchBigFile(bench, { path: big, size: BIG }));
+      if (wanted('bigFile50ms')) report(await benchBigFile(bench, { path: big, size: BIG, latencyMs: 50 }));
+      if (wanted('smallFiles')) report(await benchSmallFiles(bench, { paths: small, size: SMALL }));
+      if (wanted('memory')) report(await benchUploadMemory(bench, { path: huge, size: HUGE }));
+    } finally {
+      await bench.close();
+    }
+  }
+} finally {
+  await rm(files, { recursive: true, force: true });
+  await local?.stop();
+}
+
+const minutes = (Date.now() - started) / 60_000;
+const header =
+  `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, ` +
+  `local Ceph radosgw; ${minutes.toFixed(1)} minutes in all.`;
+const results = new URL('./results/', import.meta.url);
+await mkdir(results, { recursive: true });
+await writeFile(new URL('latest.json', results), `${JSON.stringify({ measuredAt: new Date().toISOString(), minutes, sections }, null, 2)}\n`);
+const table = formatMarkdown(sections, header);
+await writeFile(new URL('latest.md', results), table);
+if (process.argv.includes('--readme')) {
+  const readme = new URL('../README.md', import.meta.url);
+  const text = await readFile(readme, 'utf8');
+  const block = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  if (!block.test(text)) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block');
+  await writeFile(readme, text.replace(block, (_, start: string, end: string) => `${start}${table}${end}`));
+}
+const ratios = sections.flatMap((section) => section.ratios.filter((ratio) => ratio.min !== undefined || ratio.max !== undefined));
+const missed = ratios.filter((ratio) => !ratio.met);
+console.log(`${header}\nTargets met: ${ratios.length - missed.length} of ${ratios.length}${missed.map((ratio) => `\n  missed: ${ratio.name} = ${ratio.value.toFixed(2)}`).join('')}`);
+console.log(`Written: bench/results/latest.json, bench/results/latest.md${process.argv.includes('--readme') ? ', README.md' : ''}`);
