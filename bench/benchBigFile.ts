@@ -24,7 +24,7 @@ export interface BigFileOptions {
    * @default 0
    */
   latencyMs?: number;
-  /** @default 3 */
+  /** @default 5 */
   rounds?: number;
   /**
    * Targets of ours / stock: hashing must cost nothing visible on loopback, and parallel parts must
@@ -37,7 +37,7 @@ export interface BigFileOptions {
 }
 
 export async function benchBigFile(bench: UploadBench, options: BigFileOptions): Promise<BenchSection> {
-  const { path, size, latencyMs = 0, rounds = 3, log = console.log } = options;
+  const { path, size, latencyMs = 0, rounds = 5, log = console.log } = options;
   const minOverStock = options.minOverStock ?? (latencyMs === 0 ? 0.95 : 1.8);
   const runs: string[] = [];
   const upload = (contender: Contender) => async () => {

@@ -8,14 +8,14 @@ export interface SmallFilesOptions {
   paths: string[];
   /** Size of each, bytes. */
   size: number;
-  /** @default 3 */
+  /** @default 5 */
   rounds?: number;
   /** @default console.log */
   log?: (line: string) => void;
 }
 
 export async function benchSmallFiles(bench: UploadBench, options: SmallFilesOptions): Promise<BenchSection> {
-  const { paths, size, rounds = 3, log = console.log } = options;
+  const { paths, size, rounds = 5, log = console.log } = options;
   const upload = (contender: 'ours' | 'stock') => async () => {
     const run = await bench.run(contender, paths);
     return paths.length / (run.ms / 1000);

@@ -1,12 +1,13 @@
 /**
- * Where the CPU goes while one big file uploads from Chromium to the local radosgw: for each
- * contender (plain presigned PUTs, our plugin without MD5, with MD5), the wall time and the
+ * Where the CPU goes while one big file (or, with `--files=N`, N files of 100 KiB) uploads from
+ * Chromium to the local radosgw: for each contender (plain presigned PUTs, our plugin without
+ * MD5, with MD5; for small files the stock plugin and ours), the wall time and the
  * CPU-seconds of every process and thread involved (this Node process with the middleware,
  * Chromium's browser, renderer with its MD5 workers, and network processes, radosgw, the OSD),
  * from `/proc` (bench/threadCpu.ts), averaged over the rounds. On a machine whose cores are all
  * busy, a contender can only be as fast as the CPU it needs allows.
  *
- * Run: `node --import tsx bench/profileUpload.ts [--mib=512] [--rounds=2] [--latency=0]`
+ * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0]`
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,7 +27,8 @@ const MiB = 1024 * 1024;
 const size = option('mib', 512) * MiB;
 const rounds = option('rounds', 2);
 const latencyMs = option('latency', 0);
-const contenders: Contender[] = ['plain', 'ours-no-md5', 'ours'];
+const files = option('files', 0);
+const contenders: Contender[] = files > 0 ? ['stock', 'ours'] : ['plain', 'ours-no-md5', 'ours'];
 
 const local = await startLocalS3();
 const folder = await mkdtemp(join(tmpdir(), 'profile-upload-'));
@@ -36,22 +38,22 @@ try {
   const daemons = readdirSync(runDir)
     .filter((name) => name.endsWith('.pid'))
     .map((name) => Number(readFileSync(join(runDir, name), 'utf8')));
-  const path = join(folder, 'big.bin');
-  await writeRandomFile(path, size);
-  const bench = await startUploadBench(local);
+  const paths = files > 0 ? Array.from({ length: files }, (_, i) => join(folder, `small-${i}.bin`)) : [join(folder, 'big.bin')];
+  for (const path of paths) await writeRandomFile(path, files > 0 ? 100 * 1024 : size);
+  const bench = await startUploadBench(local, { settle: local.collectGarbage });
   try {
-    for (const contender of contenders) await bench.run(contender, [path], { latencyMs }); // warm-up
+    for (const contender of contenders) await bench.run(contender, paths, { latencyMs }); // warm-up
     const wall = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
     const cpu = new Map<Contender, Map<string, number>>(contenders.map((c) => [c, new Map()]));
     for (let round = 0; round < rounds; round++) {
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const run = await bench.run(contender, [path], { latencyMs, cpuOf: daemons });
+        const run = await bench.run(contender, paths, { latencyMs, cpuOf: daemons });
         wall.get(contender)!.push(run.ms / 1000);
         const spent = cpu.get(contender)!;
         for (const [key, ticks] of run.cpu as Map<string, Ticks>) spent.set(key, (spent.get(key) ?? 0) + ticks.all / 100 / rounds);
       }
     }
-    console.log(`${size / MiB} MiB, ${latencyMs} ms latency, ${rounds} rounds; CPU-seconds per upload (mean), wall seconds (median):`);
+    console.log(`${files > 0 ? `${files} files of 100 KiB` : `${size / MiB} MiB`}, ${latencyMs} ms latency, ${rounds} rounds; CPU-seconds per upload (mean), wall seconds (median):`);
     const keys = [...new Set(contenders.flatMap((c) => [...cpu.get(c)!].filter(([, s]) => s >= 0.05).map(([k]) => k)))];
     keys.sort((a, b) => (cpu.get('ours')!.get(b) ?? 0) - (cpu.get('ours')!.get(a) ?? 0));
     const cell = (value: number) => value.toFixed(2).padStart(22);

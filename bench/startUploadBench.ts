@@ -69,8 +69,17 @@ async function heapBytes(cdp: CDPSession): Promise<{ used: number; total: number
   return { used: usage.usedSize, total: usage.usedSize + (usage.backingStorageSize ?? 0) };
 }
 
+export interface UploadBenchOptions {
+  /**
+   * Runs after each run has emptied the bucket, before the next starts: e.g. makes a local
+   * radosgw reclaim the deleted objects now rather than in the middle of a later run.
+   * @default nothing
+   */
+  settle?: () => Promise<void>;
+}
+
 /** Builds the page, starts the server and Chromium. */
-export async function startUploadBench(s3Config: S3Config): Promise<UploadBench> {
+export async function startUploadBench(s3Config: S3Config, { settle = async () => {} }: UploadBenchOptions = {}): Promise<UploadBench> {
   const outDir = await mkdtemp(join(tmpdir(), 'upload-bench-'));
   await build({ ...demoViteConfig({ outDir }), root: fileURLToPath(new URL('./uploadPage/', import.meta.url)), logLevel: 'warn' });
   const s3 = new S3Client(s3ClientConfig(s3Config));
@@ -157,6 +166,7 @@ export async function startUploadBench(s3Config: S3Config): Promise<UploadBench>
       } finally {
         await page.close();
         await empty();
+        await settle();
       }
     },
     async close() {
