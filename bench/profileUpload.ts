@@ -7,7 +7,8 @@
  * from `/proc` (bench/threadCpu.ts), averaged over the rounds. On a machine whose cores are all
  * busy, a contender can only be as fast as the CPU it needs allows.
  *
- * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0]`
+ * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0] [--mbps=0]`
+ * (`--mbps`: an upload bandwidth cap, MB/s, none by default)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -28,6 +29,7 @@ const size = option('mib', 512) * MiB;
 const rounds = option('rounds', 2);
 const latencyMs = option('latency', 0);
 const files = option('files', 0);
+const uploadBytesPerSecond = option('mbps', 0) > 0 ? option('mbps', 0) * 1e6 : -1;
 const contenders: Contender[] = files > 0 ? ['stock', 'ours'] : ['plain', 'ours-no-md5', 'ours'];
 
 const local = await startLocalS3();
@@ -42,18 +44,18 @@ try {
   for (const path of paths) await writeRandomFile(path, files > 0 ? 100 * 1024 : size);
   const bench = await startUploadBench(local, { settle: local.collectGarbage });
   try {
-    for (const contender of contenders) await bench.run(contender, paths, { latencyMs }); // warm-up
+    for (const contender of contenders) await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond }); // warm-up
     const wall = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
     const cpu = new Map<Contender, Map<string, number>>(contenders.map((c) => [c, new Map()]));
     for (let round = 0; round < rounds; round++) {
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const run = await bench.run(contender, paths, { latencyMs, cpuOf: daemons });
+        const run = await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond, cpuOf: daemons });
         wall.get(contender)!.push(run.ms / 1000);
         const spent = cpu.get(contender)!;
         for (const [key, ticks] of run.cpu as Map<string, Ticks>) spent.set(key, (spent.get(key) ?? 0) + ticks.all / 100 / rounds);
       }
     }
-    console.log(`${files > 0 ? `${files} files of 100 KiB` : `${size / MiB} MiB`}, ${latencyMs} ms latency, ${rounds} rounds; CPU-seconds per upload (mean), wall seconds (median):`);
+    console.log(`${files > 0 ? `${files} files of 100 KiB` : `${size / MiB} MiB`}, ${latencyMs} ms latency${uploadBytesPerSecond > 0 ? `, upload capped at ${uploadBytesPerSecond / 1e6} MB/s` : ''}, ${rounds} rounds; CPU-seconds per upload (mean), wall seconds (median):`);
     const keys = [...new Set(contenders.flatMap((c) => [...cpu.get(c)!].filter(([, s]) => s >= 0.05).map(([k]) => k)))];
     keys.sort((a, b) => (cpu.get('ours')!.get(b) ?? 0) - (cpu.get('ours')!.get(a) ?? 0));
     const cell = (value: number) => value.toFixed(2).padStart(22);

@@ -33,6 +33,11 @@ export interface RunOptions {
    */
   latencyMs?: number;
   /**
+   * The page's upload bandwidth, bytes per second (Chromium's network emulation).
+   * @default no cap
+   */
+  uploadBytesPerSecond?: number;
+  /**
    * Sample the page's JS heap every this many ms while the upload runs.
    * @default 0 (no sampling)
    */
@@ -124,7 +129,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
 
   return {
     browserVersion: chromium.version(),
-    async run(contender, paths, { latencyMs = 0, heapSampleMs = 0, cpuOf } = {}) {
+    async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf } = {}) {
       const page = await chromium.newPage();
       try {
         await page.goto(url);
@@ -132,9 +137,9 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         // Paths, not bytes: Chromium reads the files from disk itself, as it would a user's.
         await page.setInputFiles('#files', paths);
         const cdp = await page.context().newCDPSession(page);
-        if (latencyMs > 0) {
+        if (latencyMs > 0 || uploadBytesPerSecond > 0) {
           await cdp.send('Network.enable');
-          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: -1 });
+          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: uploadBytesPerSecond });
         }
         let peak = { used: 0, total: 0 };
         let samples = 0;
