@@ -8,7 +8,7 @@ import { multipartETag, multipartETagForm } from './multipartETag.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import { putToS3 } from './putToS3.js';
-import { RequestFailure, staleMargin, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
+import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
@@ -214,7 +214,7 @@ export class FileUpload {
           ahead();
         }
         try {
-          if (Date.now() >= params.expiresAt - staleMargin(params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
+          if (isStale(params.expiresAt, params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
           const { etag } = await putToS3({
             url: params.url,
             headers: params.headers ?? {},

@@ -1,7 +1,7 @@
 import type { BatchPartRequest, BatchSignResponse } from '../contract.js';
 import type { Digest } from './digest.js';
 import type { PlannedPart } from './planParts.js';
-import { RequestFailure, staleMargin, type RetrySettings } from './retryPolicy.js';
+import { isStale, RequestFailure, type RetrySettings } from './retryPolicy.js';
 
 /** A presigned part URL with the time it stops working (by our clock, from when we asked). */
 export interface SignedPart {
@@ -46,7 +46,7 @@ export class PartSigner {
   /** A URL signed without an MD5 serves a part without one (`md5: false`). */
   #usable(partNumber: number, md5: string | undefined): boolean {
     const signed = this.#cache.get(partNumber);
-    return signed !== undefined && signed.md5 === md5 && signed.expiresAt - Date.now() > staleMargin(signed.lifetimeMs, this.#options.settings);
+    return signed !== undefined && signed.md5 === md5 && !isStale(signed.expiresAt, signed.lifetimeMs, this.#options.settings);
   }
 
   /**

@@ -65,6 +65,11 @@ export function staleMargin(lifetimeMs: number, settings: RetrySettings): number
   return Math.min(settings.expiryMarginMs, lifetimeMs / 2);
 }
 
+/** Whether a URL that stops working at `expiresAt` (ms since epoch) is stale at `now`: within its margin, or past. */
+export function isStale(expiresAt: number, lifetimeMs: number, settings: RetrySettings, now = Date.now()): boolean {
+  return now >= expiresAt - staleMargin(lifetimeMs, settings);
+}
+
 /**
  * Was this 403 an expired URL? radosgw answers a bare `AccessDenied`, AWS adds "Request has
  * expired": the expiry time we hold decides, the message only confirms.
@@ -124,7 +129,7 @@ export function decide(
       if (!context.online) return { action: 'wait-online' };
       // radosgw answers an expired URL (and its CORS preflight) with a 403 that has no CORS
       // headers, so the page sees only a failed request: our clock says whether it was expiry.
-      if (expiresAt !== undefined && context.now >= expiresAt - staleMargin(context.lifetimeMs ?? 0, settings)) return resign();
+      if (expiresAt !== undefined && isStale(expiresAt, context.lifetimeMs ?? 0, settings, context.now)) return resign();
       return (
         backoff('network') ?? {
           action: 'fail',
