@@ -3,7 +3,7 @@
  * and the middleware at `/api` on one Express server on 127.0.0.1, Debian's headless Chromium,
  * and an S3 client to check and empty the bucket between runs.
  */
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import express from 'express';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -11,10 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, CDPSession } from 'playwright-core';
+import type { CDPSession } from 'playwright-core';
 import { build } from 'vite';
 import { demoViteConfig } from '../demo/demoViteConfig.js';
-import { createS3Middleware } from '../middleware/index.js';
+import { cleanupStaleUploads, createS3Middleware } from '../middleware/index.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../test/helpers/launchChromium.js';
@@ -95,14 +95,10 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  let browser: Browser | undefined;
-  try {
-    browser = await launchChromium();
-  } catch (error) {
+  const chromium = await launchChromium().catch((error: unknown) => {
     server.close();
     throw error;
-  }
-  const chromium = browser;
+  });
 
   /** Every object under the prefix. */
   async function listStored(): Promise<Array<{ Key: string; Size: number }>> {
@@ -123,8 +119,8 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
       const batch = objects.slice(at, at + 1000).map(({ Key }) => ({ Key }));
       await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
     }
-    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: PREFIX }));
-    for (const upload of open.Uploads ?? []) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }));
+    const { failed } = await cleanupStaleUploads({ s3, bucket, prefix: PREFIX, olderThan: 0 });
+    if (failed.length > 0) throw new Error(`Could not abort ${failed.length} uploads left under ${PREFIX}: ${failed[0]!.error}`);
   }
 
   return {
