@@ -2,8 +2,8 @@
  * MD5 throughput of the plugin as shipped, in Debian's headless Chromium, against `node:crypto` on
  * the same bytes. A file of random bytes is written to a temporary folder; the page gets it through
  * an `<input type=file>` (Playwright hands Chromium the path, nothing is copied through the
- * protocol) and hashes it in parts with the plugin's `createHashPool` (its md5Worker, createMd5 and
- * md5OfBlob): 2 workers (the plugin's default `hashWorkers`: the target) and 1 worker (one core
+ * protocol) and hashes it in parts with the plugin's `createHashPool` (its md5Worker, createHashQueue,
+ * createMd5, readBlob): 2 workers (the plugin's default `hashWorkers`: the target) and 1 worker (one core
  * against one core). Also measured: the plugin's createMd5 on the page's main thread over the bytes
  * already in memory (the hashing alone, no read). Node hashes the same bytes, already in memory,
  * part by part with `createHash('md5')`. The contenders alternate over several rounds; every page

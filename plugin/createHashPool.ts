@@ -1,6 +1,5 @@
-import { createMd5, type Md5Hasher } from './createMd5.js';
+import { createHashQueue } from './createHashQueue.js';
 import { toDigest, type Digest } from './digest.js';
-import { md5OfBlob } from './md5OfBlob.js';
 import type { HashAnswer, HashRequest } from './md5Worker.js';
 
 /** Hashes parts off the main thread, a few at a time, in the order they were asked for. */
@@ -90,23 +89,7 @@ function workerLane(worker: Worker, depth: number, onFallback: (reason: string) 
 
 /** Hashes on the main thread, one job at a time (they share one hasher). */
 function mainThreadLane(): Lane {
-  let hasher: Promise<Md5Hasher> | undefined;
-  let turn: Promise<unknown> = Promise.resolve();
-  return {
-    depth: 1,
-    run(blob) {
-      const ready = (hasher ??= createMd5());
-      const job = turn.then(async () => {
-        const h = await ready;
-        const started = performance.now();
-        const digest = await md5OfBlob(blob, h);
-        return { digest, ms: performance.now() - started };
-      });
-      turn = job.catch(() => {});
-      return job;
-    },
-    stop() {},
-  };
+  return { depth: 1, run: createHashQueue(), stop() {} };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */

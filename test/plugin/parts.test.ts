@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, type BatchPartRequest } from '../../contract.js';
 import { createRequestLimiter } from '../../plugin/createRequestLimiter.js';
-import { createMd5 } from '../../plugin/createMd5.js';
 import { toDigest, unquoteETag } from '../../plugin/digest.js';
-import { md5OfBlob } from '../../plugin/md5OfBlob.js';
+import { createHashQueue } from '../../plugin/createHashQueue.js';
 import { multipartETag, multipartETagForm } from '../../plugin/multipartETag.js';
 import { PartSigner } from '../../plugin/PartSigner.js';
 import { planParts } from '../../plugin/planParts.js';
@@ -135,12 +134,19 @@ describe('createRequestLimiter', () => {
 });
 
 describe('MD5', () => {
-  it('md5OfBlob streams the blob and matches node:crypto', async () => {
+  it('the hash queue streams the blob and matches node:crypto', async () => {
     const bytes = createHash('sha512').update('seed').digest();
     const data = new Uint8Array(3 * MiB + 7).map((_, i) => bytes[i % bytes.length]!);
-    const digest = await md5OfBlob(new Blob([data]), await createMd5());
+    const { digest } = await createHashQueue()(new Blob([data]));
     expect(toDigest(digest).hex).toBe(createHash('md5').update(data).digest('hex'));
     expect(toDigest(digest).base64).toBe(createHash('md5').update(data).digest('base64'));
+  });
+
+  it('the hash queue hashes blobs given at once one after another, each right', async () => {
+    const hash = createHashQueue();
+    const blobs = [MiB + 1, 0, 300_000].map((size, n) => new Uint8Array(size).map((_, i) => (i * 31 + n) & 0xff));
+    const digests = await Promise.all(blobs.map((data) => hash(new Blob([data]))));
+    expect(digests.map(({ digest }) => toDigest(digest).hex)).toEqual(blobs.map((data) => createHash('md5').update(data).digest('hex')));
   });
 
   it("multipartETag agrees with the middleware's and reads ETag forms", async () => {

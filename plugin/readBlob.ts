@@ -1,7 +1,5 @@
-import type { Md5Hasher } from './createMd5.js';
-
 /**
- * MD5 of a Blob (a part's `File.slice`), streamed into an incremental hasher: memory stays at one
+ * Reads a Blob (a part's `File.slice`) a chunk at a time for the MD5 hasher: memory stays at one
  * reused 256 KiB buffer whatever the part size.
  *
  * Read with a BYOB reader into that one buffer, going back and forth: the default reader hands
@@ -14,19 +12,9 @@ import type { Md5Hasher } from './createMd5.js';
  * 530–610 MB/s; 2 workers 650–740 MB/s, node:crypto ~750 over bytes in memory.
  *
  * {@link readBlob} starts reading at once, so a worker can open its next part while it hashes
- * the current one (see md5Worker.ts). Where a Blob's stream is not a byte stream (no BYOB
+ * the current one (see createHashQueue.ts). Where a Blob's stream is not a byte stream (no BYOB
  * reader), the default reader is used.
  */
-export async function md5OfBlob(blob: Blob, hasher: Md5Hasher): Promise<Uint8Array> {
-  return md5OfReading(readBlob(blob), hasher);
-}
-
-/** Hashes a Blob whose reading {@link readBlob} has started. */
-export async function md5OfReading(reading: BlobReading, hasher: Md5Hasher): Promise<Uint8Array> {
-  hasher.init();
-  for (let chunk = await reading.next(); chunk; chunk = await reading.next()) hasher.update(chunk);
-  return hasher.digest();
-}
 
 /** A Blob being read, a chunk at a time; the first read is already under way. */
 export interface BlobReading {
