@@ -10,7 +10,6 @@
  * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0] [--mbps=0]`
  * (`--mbps`: an upload bandwidth cap, MB/s, none by default)
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,11 +34,7 @@ const contenders: Contender[] = files > 0 ? ['stock', 'ours'] : ['plain', 'ours-
 const local = await startLocalS3();
 const folder = await mkdtemp(join(tmpdir(), 'profile-upload-'));
 try {
-  // radosgw and the OSD run detached: name them by their pid files.
-  const runDir = join(local.dir, 'run');
-  const daemons = readdirSync(runDir)
-    .filter((name) => name.endsWith('.pid'))
-    .map((name) => Number(readFileSync(join(runDir, name), 'utf8')));
+  const daemons = local.pids(); // radosgw and the OSD run detached, outside this process's tree
   const paths = files > 0 ? Array.from({ length: files }, (_, i) => join(folder, `small-${i}.bin`)) : [join(folder, 'big.bin')];
   for (const path of paths) await writeRandomFile(path, files > 0 ? 100 * 1024 : size);
   const bench = await startUploadBench(local, { settle: local.collectGarbage });

@@ -30,6 +30,8 @@ export interface LocalS3 {
    * process --include-all`), not on its own schedule (every 30 s): benchmarks call it between runs.
    */
   collectGarbage(): Promise<void>;
+  /** The PIDs of the monitor, the OSD and radosgw (for benchmarks that count their CPU time). */
+  pids(): number[];
   /** Stops radosgw, the OSD and the monitor, in that order, by PID, and removes `dir`. Idempotent. */
   stop(): Promise<void>;
 }
@@ -303,7 +305,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
     }
     log(`S3 ready at ${endpoint}, bucket ${bucket}`);
     const collectGarbage = async () => void (await exec('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], 120_000));
-    return { endpoint, region: REGION, bucket, accessKeyId, secretAccessKey, dir, collectGarbage, stop };
+    return { endpoint, region: REGION, bucket, accessKeyId, secretAccessKey, dir, collectGarbage, pids: () => [...pids.values()], stop };
   } catch (error) {
     const tail = await logTail(dir, step);
     await stop().catch(() => {});
