@@ -55,7 +55,8 @@ interface CardView {
   id: string;
   name: string;
   size: number;
-  state: 'running' | 'complete' | 'failed';
+  /** `waiting-for-server`: the upload server is unreachable and the plugin waits for it. */
+  state: 'running' | 'waiting-for-server' | 'complete' | 'failed';
   status: string;
   parts: { done: number; total: number; label: string };
   resigns: string;
@@ -99,8 +100,8 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
   const stock = options.uploader === 'stock';
   let scheduled = false;
 
-  const fileCounters = (id: string): FileCounters | undefined =>
-    (uppy.getState().plugins.S3ResumableUpload as S3ResumableUploadState | undefined)?.files?.[id];
+  const pluginState = () => uppy.getState().plugins.S3ResumableUpload as S3ResumableUploadState | undefined;
+  const fileCounters = (id: string): FileCounters | undefined => pluginState()?.files?.[id];
 
   function partsOf(file: UppyFile<M, B>): CardView['parts'] {
     const size = file.size ?? 0;
@@ -121,6 +122,11 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     if (file.progress.uploadComplete) return outcome?.error ? `complete (${outcome.error})` : 'complete';
     if ('isGhost' in file && file.isGhost) return 'restored after the reload: Re-select the file, then Upload, to resume';
     if (file.isPaused) return 'paused';
+    const serverDownSince = pluginState()?.waitingForServer?.[file.id];
+    if (serverDownSince !== undefined) {
+      const clock = new Date(serverDownSince).toLocaleTimeString();
+      return `uploading ${file.progress.percentage ?? 0}%, waiting for the upload server (unreachable since ${clock}); parts with signed URLs go on`;
+    }
     if (file.progress.uploadStarted) return `uploading ${file.progress.percentage ?? 0}%`;
     return 'waiting';
   }
@@ -133,7 +139,13 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
       id: file.id,
       name: file.name ?? 'file',
       size: file.size ?? 0,
-      state: file.error ? 'failed' : file.progress.uploadComplete && outcome?.object ? 'complete' : 'running',
+      state: file.error
+        ? 'failed'
+        : file.progress.uploadComplete && outcome?.object
+          ? 'complete'
+          : pluginState()?.waitingForServer?.[file.id] !== undefined
+            ? 'waiting-for-server'
+            : 'running',
       status: status(file),
       parts: partsOf(file),
       resigns: stock ? '(not reported)' : String(counters?.resigns ?? 0),

@@ -7,9 +7,10 @@ import { unquoteETag, type Digest } from './digest.js';
 import { multipartETag, multipartETagForm } from './multipartETag.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
 import { planParts, type PlannedPart } from './planParts.js';
-import { putToS3 } from './putToS3.js';
+import { putToS3, type PutToS3 } from './putToS3.js';
 import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
+import type { PutOutcome, UnstampedTimelineEvent } from './TimelineEvent.js';
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const MD5_HEX = /^[0-9a-f]{32}$/i;
@@ -64,6 +65,8 @@ export interface FileUploadEvents {
   partUploaded: (part: { PartNumber: number; ETag: string }) => void;
   /** The upload to remember for resume; `undefined` once there is none. */
   stateChanged: (state: MultipartState | undefined) => void;
+  /** What happens, part by part (see {@link TimelineEvent}); `at` is added here. */
+  timeline: (event: UnstampedTimelineEvent) => void;
 }
 
 const paused = () => new DOMException('The upload was paused.', 'AbortError');
@@ -87,6 +90,8 @@ export class FileUpload {
   #finished = false;
   /** Aborted only by `remove()`: create and complete must not be cut off by a pause. */
   readonly #removal = new AbortController();
+  /** PUTs so far, to pair each `put-start` with its `put-end`. */
+  #puts = 0;
 
   constructor(file: FileToUpload, services: UploadServices, events: FileUploadEvents) {
     this.#file = file;
@@ -113,10 +118,19 @@ export class FileUpload {
         if (this.#finished) throw paused();
         return this.#file.multipart || this.#state ? this.#runMultipart(signal) : this.#runSingle(signal);
       })
-      .then((result) => {
-        this.#finished = true;
-        return result;
-      })
+      .then(
+        (result) => {
+          this.#finished = true;
+          this.#events.timeline({ type: 'run-end', outcome: 'complete' });
+          return result;
+        },
+        (error: unknown) => {
+          if (this.#removal.signal.aborted) this.#events.timeline({ type: 'run-end', outcome: 'removed' });
+          else if (run.signal.aborted) this.#events.timeline({ type: 'run-end', outcome: 'paused' });
+          else this.#events.timeline({ type: 'run-end', outcome: 'failed', code: error instanceof S3UploadError ? error.code : 'unexpected' });
+          throw error;
+        },
+      )
       .finally(() => {
         if (this.#run === run) this.#run = undefined;
       });
@@ -149,13 +163,69 @@ export class FileUpload {
     return {
       settings,
       signal,
-      onOffline: () => count('offlineWaits'),
+      onOffline: (waiting) => {
+        if (waiting) count('offlineWaits');
+        this.#events.timeline({ type: 'offline', waiting });
+      },
       onRetry: (decision) => {
         if (!decision.resign) count('retries');
         if (decision.rehash) count('rehashes');
+        this.#events.timeline({ type: 'retry', partNumber: extra.partNumber, reason: decision.reason, delayMs: decision.delayMs });
       },
       ...extra,
     };
+  }
+
+  /** Why a PUT cut short by `signal` was: the file paused, removed, or failed on another part. */
+  #cancelReason(signal: AbortSignal): PutOutcome & { outcome: 'cancelled' } {
+    if (this.#removal.signal.aborted) return { outcome: 'cancelled', reason: 'removed' };
+    const reason: unknown = signal.reason;
+    return { outcome: 'cancelled', reason: reason instanceof DOMException && reason.name === 'AbortError' ? 'paused' : 'file-failed' };
+  }
+
+  /**
+   * One PUT to S3 with its timeline events: `put-start`, then `put-end` with how it ended (the
+   * ETag check included). Resolves with the checked ETag; throws as {@link putToS3} does.
+   */
+  async #put(
+    request: Omit<PutToS3, 'stallTimeoutMs'>,
+    partNumber: number,
+    attempt: number,
+    digest: Digest | undefined,
+  ): Promise<string> {
+    const timeline = this.#events.timeline;
+    const put = ++this.#puts;
+    let bytesSent = 0;
+    timeline({ type: 'put-start', put, partNumber, attempt, url: request.url, expiresAt: request.expiresAt });
+    const end = (outcome: PutOutcome) => timeline({ type: 'put-end', put, partNumber, attempt, bytesSent, ...outcome });
+    try {
+      const { etag, status } = await putToS3({
+        ...request,
+        stallTimeoutMs: this.#services.stallTimeoutMs,
+        onProgress: (loaded) => {
+          bytesSent = loaded;
+          request.onProgress(loaded);
+        },
+      });
+      bytesSent = request.body.size;
+      try {
+        const checked = this.#checkETag(etag, digest, request.what);
+        end({ outcome: 'stored', status });
+        return checked;
+      } catch (error) {
+        end({ outcome: 'refused', status, code: error instanceof RequestFailure && error.failure.kind === 'no-etag' ? 'NoETag' : 'ETagDiffers' });
+        throw error;
+      }
+    } catch (error) {
+      if (error instanceof RequestFailure) {
+        const { failure } = error;
+        if (failure.kind === 'http') end({ outcome: 'refused', status: failure.status, code: failure.code });
+        else if (failure.kind === 'network') end(failure.stalled ? { outcome: 'stalled' } : { outcome: 'network' });
+      } else if (request.signal.aborted) {
+        end(this.#cancelReason(request.signal));
+      }
+      throw error;
+    }
   }
 
   /** The MD5 of `blob`; `undefined` without hashing when the plugin runs with `md5: false`. */
@@ -179,8 +249,16 @@ export class FileUpload {
     const file = this.#file;
     if (this.#digestsPartSize !== 0) this.#digests.clear();
     this.#digestsPartSize = 0;
-    let digest = this.#digests.get(0) ?? (await this.#md5(file.data, signal));
-    if (digest) this.#digests.set(0, digest);
+    const hashFile = async () => {
+      this.#events.timeline({ type: 'hash-start', partNumber: 0 });
+      const hashed = await this.#md5(file.data, signal);
+      this.#events.timeline({ type: 'hash-end', partNumber: 0 });
+      if (hashed) this.#digests.set(0, hashed);
+      return hashed;
+    };
+    this.#events.timeline({ type: 'run-start', parts: 1, partSize: file.data.size, resumed: false });
+    let digest = this.#digests.get(0) ?? (this.#services.hashPool ? await hashFile() : undefined);
+    let attempts = 0;
     let signedBefore = false;
     let lifetimeMs: number | undefined;
     const sign = async () => {
@@ -198,10 +276,7 @@ export class FileUpload {
     const result = await withRetry(
       // Every attempt signs anew (a re-sign after the first), whatever failed.
       async ({ rehash }: Attempt) => {
-        if (rehash && digest) {
-          digest = await this.#md5(file.data, signal);
-          if (digest) this.#digests.set(0, digest);
-        }
+        if (rehash && digest) digest = await hashFile();
         // Signed before its turn to send, so S3's connections never wait on the middleware (with
         // many small files that is a round trip per file); at most `limit` files wait signed.
         let params: Awaited<ReturnType<typeof sign>>;
@@ -215,17 +290,21 @@ export class FileUpload {
         }
         try {
           if (isStale(params.expiresAt, params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
-          const { etag } = await putToS3({
-            url: params.url,
-            headers: params.headers ?? {},
-            body: file.data,
-            signal,
-            onProgress: (loaded) => this.#events.progress(Math.min(loaded, file.data.size), file.data.size),
-            what: 'the file',
-            expiresAt: params.expiresAt,
-            stallTimeoutMs: this.#services.stallTimeoutMs,
-          });
-          const checked = this.#checkETag(etag, digest, 'the file');
+          attempts += 1;
+          const checked = await this.#put(
+            {
+              url: params.url,
+              headers: params.headers ?? {},
+              body: file.data,
+              signal,
+              onProgress: (loaded) => this.#events.progress(Math.min(loaded, file.data.size), file.data.size),
+              what: 'the file',
+              expiresAt: params.expiresAt,
+            },
+            0,
+            attempts,
+            digest,
+          );
           const location = new URL(params.url, pageBase()).href.split('?')[0] as string;
           return { location, key: params.key, etag: checked };
         } catch (error) {
@@ -293,11 +372,14 @@ export class FileUpload {
 
   async #runMultipart(signal: AbortSignal): Promise<UploadResult> {
     const listed = await this.#listResumed(signal);
+    const resumed = this.#state !== undefined;
     const state = this.#state ?? (await this.#create());
     signal.throwIfAborted();
     const services = this.#services;
+    const timeline = this.#events.timeline;
     const size = this.#file.data.size;
     const parts = planParts(size, state.partSize);
+    timeline({ type: 'run-start', uploadId: state.uploadId, key: state.key, parts: parts.length, partSize: state.partSize, resumed });
     if (this.#digestsPartSize !== state.partSize) this.#digests.clear();
     this.#digestsPartSize = state.partSize;
 
@@ -322,16 +404,18 @@ export class FileUpload {
       return held !== undefined && held.Size === part.size && (digest === undefined || unquoteETag(held.ETag).toLowerCase() === digest.hex);
     };
 
+    const hashPart = async (part: PlannedPart): Promise<Digest | undefined> => {
+      timeline({ type: 'hash-start', partNumber: part.partNumber });
+      const digest = await this.#md5(slice(part), runSignal);
+      timeline({ type: 'hash-end', partNumber: part.partNumber });
+      if (digest) this.#digests.set(part.partNumber, digest);
+      return digest;
+    };
     const hash = (part: PlannedPart): Promise<Digest | undefined> => {
       let promise = hashing.get(part.partNumber);
       if (!promise) {
         const known = this.#digests.get(part.partNumber);
-        promise = known
-          ? Promise.resolve(known)
-          : this.#md5(slice(part), runSignal).then((digest) => {
-              if (digest) this.#digests.set(part.partNumber, digest);
-              return digest;
-            });
+        promise = known || !services.hashPool ? Promise.resolve(known) : hashPart(part);
         promise.catch(() => {}); // look-ahead hashes may be abandoned by an abort
         hashing.set(part.partNumber, promise);
       }
@@ -354,36 +438,44 @@ export class FileUpload {
       batchSize: services.signBatchSize,
       settings: services.settings,
       onResign: () => services.count('resigns'),
+      onSign: (partNumbers, resigned) => timeline({ type: 'sign-start', partNumbers, resigned }),
+      onSigned: (partNumbers, ok) => timeline({ type: 'sign-end', partNumbers, ok }),
     });
 
     const sendPart = async (part: PlannedPart, first: Digest | undefined): Promise<string> => {
       let digest = first;
       let signed: SignedPart | undefined;
+      let attempts = 0;
       const what = `part ${part.partNumber}`;
       return withRetry(
         async ({ resign, rehash }) => {
-          if (rehash && digest) {
-            // BadDigest: read the bytes again; if the file really changed, the new MD5 is signed.
-            digest = await this.#md5(slice(part), runSignal);
-            if (digest) this.#digests.set(part.partNumber, digest);
-          }
+          // BadDigest: read the bytes again; if the file really changed, the new MD5 is signed.
+          if (rehash && digest) digest = await hashPart(part);
+          // The URL first, then a connection to S3: a part waiting on the upload server (slow, or
+          // down for a deploy) must not hold a connection that a part with a URL could use.
+          signed = await signer.urlFor(part, digest, resign);
           const release = await services.limiter.acquire(runSignal);
           try {
-            signed = await signer.urlFor(part, digest, resign);
-            const { etag } = await putToS3({
-              url: signed.url,
-              headers: signed.headers,
-              body: slice(part),
-              signal: runSignal,
-              onProgress: (bytes) => {
-                loaded.set(part.partNumber, Math.min(bytes, part.size));
-                report();
+            // Waiting for the connection may have taken the URL into its margin: a fresh one then.
+            signed = await signer.urlFor(part, digest, false);
+            attempts += 1;
+            const checked = await this.#put(
+              {
+                url: signed.url,
+                headers: signed.headers,
+                body: slice(part),
+                signal: runSignal,
+                onProgress: (bytes) => {
+                  loaded.set(part.partNumber, Math.min(bytes, part.size));
+                  report();
+                },
+                what,
+                expiresAt: signed.expiresAt,
               },
-              what,
-              expiresAt: signed.expiresAt,
-              stallTimeoutMs: services.stallTimeoutMs,
-            });
-            const checked = this.#checkETag(etag, digest, what);
+              part.partNumber,
+              attempts,
+              digest,
+            );
             services.count('partsUploaded');
             if (digest && unquoteETag(checked).toLowerCase() === digest.hex) services.count('partsVerified');
             return checked;
@@ -406,6 +498,7 @@ export class FileUpload {
         if (isHeld(part, digest)) {
           etags.set(part.partNumber, listed.get(part.partNumber)?.ETag as string);
           services.count('partsSkipped');
+          timeline({ type: 'skipped', partNumber: part.partNumber });
         } else {
           const etag = await sendPart(part, digest);
           etags.set(part.partNumber, etag);

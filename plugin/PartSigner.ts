@@ -23,6 +23,10 @@ export interface PartSignerOptions {
   settings: RetrySettings;
   /** A part that had a URL got a new one. */
   onResign: () => void;
+  /** A batch is asked for; `resigned` are the parts in it that had a URL. */
+  onSign?: (partNumbers: number[], resigned: number[]) => void;
+  /** The batch's answer came (`ok`), or its call failed for good. */
+  onSigned?: (partNumbers: number[], ok: boolean) => void;
 }
 
 /** A part to sign: with its MD5, or only its number and size when there is none. */
@@ -75,6 +79,11 @@ export class PartSigner {
 
   async #sign(batch: BatchPartRequest[]): Promise<void> {
     const askedAt = Date.now();
+    const partNumbers = batch.map((part) => part.partNumber);
+    this.#options.onSign?.(
+      partNumbers,
+      partNumbers.filter((n) => this.#cache.has(n)),
+    );
     const promise = this.#options.sign(batch).then((answer) => {
       for (const signed of answer.parts) {
         const asked = batch.find((part) => part.partNumber === signed.partNumber);
@@ -87,6 +96,10 @@ export class PartSigner {
     for (const part of batch) this.#pending.set(part.partNumber, promise);
     try {
       await promise;
+      this.#options.onSigned?.(partNumbers, true);
+    } catch (error) {
+      this.#options.onSigned?.(partNumbers, false);
+      throw error;
     } finally {
       for (const part of batch) if (this.#pending.get(part.partNumber) === promise) this.#pending.delete(part.partNumber);
     }

@@ -5,10 +5,12 @@ import { emptyCounters, emptyFileCounters, type FileCounters, type UploadCounter
 import { createApiClient, type ApiClient } from './createApiClient.js';
 import { createHashPool, type HashPool } from './createHashPool.js';
 import { createRequestLimiter, type RequestLimiter } from './createRequestLimiter.js';
+import { createServerAvailability } from './createServerAvailability.js';
 import { FileUpload, type MultipartState, type UploadResult, type UploadServices } from './FileUpload.js';
 import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
 import type { RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
+import type { TimelineEvent, UnstampedTimelineEvent } from './TimelineEvent.js';
 
 /** What `upload-success` carries in `response.body`, as with the stock plugin. */
 export interface S3UploadBody extends Body {
@@ -20,16 +22,20 @@ export interface S3UploadBody extends Body {
 
 /**
  * The plugin's state (`uppy.getState().plugins[id]`), updated as it changes: the plugin's
- * counters, and each file's own (by file id, from its first upload until it is removed).
+ * counters, each file's own (by file id, from its first upload until it is removed), and the
+ * files waiting for an unreachable upload server (by file id: since when, ms since epoch).
  */
 export type S3ResumableUploadState = {
   counters: UploadCounters;
   files: Record<string, FileCounters>;
+  waitingForServer: Record<string, number>;
 };
 
 declare module '@uppy/core' {
   export interface UppyEventMap<M extends Meta, B extends Body> {
     's3-multipart:part-uploaded': (file: UppyFile<M, B>, part: { PartNumber: number; ETag: string }) => void;
+    /** What happens to a file's upload, part by part (see {@link TimelineEvent}). */
+    's3-resumable:timeline': (file: UppyFile<M, B>, event: TimelineEvent) => void;
   }
 }
 
@@ -63,6 +69,11 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   readonly #api: ApiClient;
   readonly #limiter: RequestLimiter;
   readonly #signAhead: RequestLimiter;
+  /** Whether the upload server answers, shared by every call so that an outage ends for all at once. */
+  readonly #server = createServerAvailability();
+  /** Calls of each file waiting for the upload server. */
+  readonly #waitingCalls = new Map<string, number>();
+  #waitingForServer: Record<string, number> = {};
   #hashPool: HashPool | undefined;
   readonly #uploads = new Map<string, FileUpload>();
   #counters = emptyCounters();
@@ -75,25 +86,63 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.id = resolved.id ?? 'S3ResumableUpload';
     this.#limiter = createRequestLimiter(resolved.limit);
     this.#signAhead = createRequestLimiter(resolved.limit);
-    this.#api = this.#createApi((name) => this.#count(name));
+    this.#api = this.#createApi({ count: (name) => this.#count(name) });
   }
 
-  /** A client for the middleware whose retries and offline waits go to `count`. */
-  #createApi(count: (name: 'retries' | 'offlineWaits') => void): ApiClient {
+  /** A client for the middleware whose retries and waits go to `count` (and a file's timeline). */
+  #createApi(on: { count: (name: 'retries' | 'offlineWaits') => void; timeline?: (event: TimelineEvent) => void; serverWait?: (waiting: boolean) => void }): ApiClient {
+    const timeline = (event: UnstampedTimelineEvent) => on.timeline?.({ ...event, at: Date.now() } as TimelineEvent);
     return createApiClient({
       endpoint: this.opts.endpoint,
       headers: this.opts.headers,
       credentials: this.opts.credentials,
+      callTimeoutMs: this.opts.callTimeout,
       retry: {
         settings: this.#retrySettings(),
-        onOffline: () => count('offlineWaits'),
-        onRetry: () => count('retries'),
+        server: this.#server,
+        onOffline: (waiting) => {
+          if (waiting) on.count('offlineWaits');
+          timeline({ type: 'offline', waiting });
+        },
+        onRetry: (decision) => {
+          on.count('retries');
+          timeline({ type: 'retry', reason: decision.reason, delayMs: decision.delayMs });
+        },
+        onServerWait: on.serverWait,
       },
     });
   }
 
   #retrySettings(): RetrySettings {
-    return { retryDelays: this.opts.retryDelays, expiryMarginMs: this.opts.expiryMargin, maxResigns: this.opts.maxResigns };
+    return {
+      retryDelays: this.opts.retryDelays,
+      expiryMarginMs: this.opts.expiryMargin,
+      maxResigns: this.opts.maxResigns,
+      serverOutageMs: this.opts.serverOutageTimeout,
+    };
+  }
+
+  /** Emits a file's timeline event, stamped now. */
+  #timeline(fileID: string, event: UnstampedTimelineEvent): void {
+    const file = this.uppy.getFile(fileID);
+    if (file) this.uppy.emit('s3-resumable:timeline', file, { ...event, at: Date.now() } as TimelineEvent);
+  }
+
+  /** A call of the file starts (`true`) or stops waiting for the upload server; the file waits while any call does. */
+  #serverWait(fileID: string, waiting: boolean): void {
+    const calls = (this.#waitingCalls.get(fileID) ?? 0) + (waiting ? 1 : -1);
+    if (calls > 0) this.#waitingCalls.set(fileID, calls);
+    else this.#waitingCalls.delete(fileID);
+    if (waiting && calls === 1) {
+      this.#waitingForServer = { ...this.#waitingForServer, [fileID]: Date.now() };
+      this.#countFor(fileID, 'serverWaits');
+      this.#timeline(fileID, { type: 'server-wait', waiting: true });
+    } else if (!waiting && calls === 0 && fileID in this.#waitingForServer) {
+      const { [fileID]: _done, ...rest } = this.#waitingForServer;
+      this.#waitingForServer = rest;
+      this.setPluginState({ waitingForServer: rest });
+      this.#timeline(fileID, { type: 'server-wait', waiting: false });
+    }
   }
 
   /** A copy of the counters (parts verified, re-signs, retries…). */
@@ -110,7 +159,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
 
   #count(name: keyof UploadCounters, by = 1): void {
     this.#counters = { ...this.#counters, [name]: this.#counters[name] + by };
-    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters });
+    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters, waitingForServer: this.#waitingForServer });
   }
 
   /** Counts for one file and in the plugin's totals; a removed file keeps only the totals. */
@@ -121,7 +170,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   }
 
   override install(): void {
-    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters });
+    this.setPluginState({ counters: this.getCounters(), files: this.#fileCounters, waitingForServer: this.#waitingForServer });
     this.#setResumable(true);
     this.uppy.addUploader(this.#upload);
     this.uppy.on('file-removed', this.#onFileRemoved);
@@ -180,7 +229,11 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       this.setPluginState({ files: this.#fileCounters });
     }
     return {
-      api: this.#createApi(count),
+      api: this.#createApi({
+        count,
+        timeline: (event) => this.#timeline(fileID, event),
+        serverWait: (waiting) => this.#serverWait(fileID, waiting),
+      }),
       hashPool: this.opts.md5 ? this.#hashPool : undefined,
       limiter: this.#limiter,
       signAhead: this.#signAhead,
@@ -255,6 +308,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
             const current = this.uppy.getFile(fileID);
             if (current) this.uppy.emit('s3-multipart:part-uploaded', current, part);
           },
+          timeline: (event) => this.#timeline(fileID, event),
           stateChanged: (state) => {
             if (!this.uppy.getFile(fileID)) return;
             this.uppy.setFileState(fileID, {

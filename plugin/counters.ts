@@ -21,6 +21,8 @@ export interface UploadCounters {
   rehashes: number;
   /** Times an upload waited for the browser to come back online. */
   offlineWaits: number;
+  /** Times a file waited for an unreachable upload server (a deploy, a restart) to answer again. */
+  serverWaits: number;
   /** MD5 workers that could not start, whose hashing went to the main thread. */
   mainThreadHashing: number;
   /** Bytes hashed, and the hashing time summed over workers (MB/s = bytes / 1e3 / ms). */
@@ -39,6 +41,7 @@ export function emptyCounters(): UploadCounters {
     retries: 0,
     rehashes: 0,
     offlineWaits: 0,
+    serverWaits: 0,
     mainThreadHashing: 0,
     hashedBytes: 0,
     hashMs: 0,

@@ -11,6 +11,7 @@ import {
   type ParamsQuery,
   type ParamsResponse,
 } from '../contract.js';
+import type { ServerAvailability } from './createServerAvailability.js';
 import { RequestFailure, withRetry, type RetryOptions } from './retryPolicy.js';
 
 /** The middleware's routes as calls; each one is retried by the policy and throws `S3UploadError` when it gives up. */
@@ -29,8 +30,17 @@ export interface ApiClientOptions {
   /** Extra headers for every call (an auth or CSRF token). */
   headers: () => Record<string, string> | Promise<Record<string, string>>;
   credentials: RequestCredentials;
-  retry: Omit<RetryOptions, 'signal' | 'partNumber' | 'lifetimeMs'>;
+  /** How the calls are retried; `server` is marked up by every answer and down when none comes. */
+  retry: Omit<RetryOptions, 'signal' | 'partNumber' | 'lifetimeMs'> & { server: ServerAvailability };
+  /** A call with no complete answer after this long counts as unanswered, ms. */
+  callTimeoutMs: number;
 }
+
+/**
+ * Completing can take S3 minutes for thousands of parts (AWS keeps the connection open and
+ * answers when done), so a complete call may take this long before it counts as unanswered.
+ */
+const COMPLETE_TIMEOUT_MS = 10 * 60_000;
 
 type Guard<T> = (body: unknown) => body is T;
 
@@ -72,11 +82,19 @@ async function errorBody(response: Response): Promise<Partial<ErrorBody>> {
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const base = options.endpoint.replace(/\/+$/, '');
 
-  async function call<T>(what: string, method: string, path: string, guard: Guard<T>, signal: AbortSignal, body?: unknown): Promise<T> {
+  const { server } = options.retry;
+
+  async function call<T>(what: string, method: string, path: string, guard: Guard<T>, signal: AbortSignal, body?: unknown, timeoutMs = options.callTimeoutMs): Promise<T> {
     return withRetry(
       async () => {
         const headers: Record<string, string> = { accept: 'application/json', ...(await options.headers()) };
         if (body !== undefined) headers['content-type'] = 'application/json';
+        // A server that takes the connection and never answers must not hold the upload forever.
+        const callSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+        const unanswered = (error: unknown) => {
+          signal.throwIfAborted();
+          return new RequestFailure({ kind: 'network', target: 'middleware' }, what, undefined, error);
+        };
         let response: Response;
         try {
           response = await fetch(`${base}${path}`, {
@@ -84,14 +102,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
             headers,
             body: body === undefined ? undefined : JSON.stringify(body),
             credentials: options.credentials,
-            signal,
+            signal: callSignal,
           });
         } catch (error) {
-          signal.throwIfAborted();
-          throw new RequestFailure({ kind: 'network' }, what, undefined, error);
+          throw unanswered(error);
         }
         if (!response.ok) {
           const { code, message } = await errorBody(response);
+          if (code !== undefined) server.markUp(); // the middleware itself answered
           throw new RequestFailure(
             {
               kind: 'http',
@@ -104,11 +122,17 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
             what,
           );
         }
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (error) {
+          throw unanswered(error);
+        }
+        server.markUp();
         let parsed: unknown;
         try {
-          parsed = await response.json();
+          parsed = JSON.parse(text);
         } catch (error) {
-          signal.throwIfAborted();
           throw new RequestFailure({ kind: 'invalid-response', detail: 'a body that is not JSON' }, what, undefined, error);
         }
         if (!guard(parsed)) throw new RequestFailure({ kind: 'invalid-response', detail: 'JSON of the wrong shape' }, what);
@@ -123,7 +147,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     createMultipartUpload: (body, signal) => call('create the upload', 'POST', paths.createMultipart(), guards.create, signal, body),
     signParts: (uploadId, key, parts, signal) => call('sign parts', 'POST', paths.batch(uploadId, key), guards.batch, signal, { parts }),
     listParts: (uploadId, key, signal) => call('list the uploaded parts', 'GET', paths.upload(uploadId, key), guards.list, signal),
-    completeMultipartUpload: (uploadId, key, body, signal) => call('complete the upload', 'POST', paths.complete(uploadId, key), guards.complete, signal, body),
+    completeMultipartUpload: (uploadId, key, body, signal) =>
+      call('complete the upload', 'POST', paths.complete(uploadId, key), guards.complete, signal, body, Math.max(options.callTimeoutMs, COMPLETE_TIMEOUT_MS)),
     abortMultipartUpload: async (uploadId, key, signal) => {
       await call('abort the upload', 'DELETE', paths.upload(uploadId, key), guards.any, signal);
     },

@@ -74,6 +74,21 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   stallTimeout?: number;
   /**
+   * How long the upload server (the middleware) may stay unreachable before a file fails, ms.
+   * A deploy or a restart is not a failed upload: meanwhile parts whose URLs are signed keep
+   * going to S3, and calls to the server are tried again after 1, 2, 4, 8, then every 15 s (all
+   * at once as soon as one gets through). Unreachable means no answer (refused, reset, timed
+   * out) or a gateway's 502/503/504; an answer from the middleware itself (a 4xx) fails the file at once.
+   * @default 300000 (5 minutes)
+   */
+  serverOutageTimeout?: number;
+  /**
+   * A call to the upload server with no complete answer after this long counts as unanswered
+   * and is tried again (completing a multipart upload may take up to 10 minutes), ms.
+   * @default 30000
+   */
+  callTimeout?: number;
+  /**
    * Extra headers for calls to the middleware (an auth or CSRF token). Not sent to S3.
    * @default no extra headers
    */
@@ -129,6 +144,8 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
     expiryMargin: 60_000,
     maxResigns: 5,
     stallTimeout: 30_000,
+    serverOutageTimeout: 300_000,
+    callTimeout: 30_000,
     credentials: 'same-origin',
     allowedMetaFields: true,
     ...given,
@@ -143,6 +160,8 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   integer('expiryMargin', resolved.expiryMargin, 0, 24 * 3600 * 1000);
   integer('maxResigns', resolved.maxResigns, 0, 100);
   integer('stallTimeout', resolved.stallTimeout, 1000, 3600 * 1000);
+  integer('serverOutageTimeout', resolved.serverOutageTimeout, 0, 7 * 24 * 3600 * 1000);
+  integer('callTimeout', resolved.callTimeout, 1000, 3600 * 1000);
   if (resolved.partSize !== undefined) integer('partSize', resolved.partSize, MIN_PART_SIZE, MAX_PART_SIZE);
   if (!Array.isArray(resolved.retryDelays) || !resolved.retryDelays.every((delay) => Number.isFinite(delay) && delay >= 0)) {
     throw new TypeError(`Expected \`retryDelays\` to be an array of delays in ms (0 and up), got ${describe(resolved.retryDelays)}`);

@@ -27,7 +27,7 @@ function s3Error(xml: string): { code: string; message: string } {
  * (undefined when CORS hides it); throws {@link RequestFailure} for the policy to judge, or the
  * signal's reason when aborted.
  */
-export function putToS3(request: PutToS3): Promise<{ etag: string | undefined }> {
+export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; status: number }> {
   const { signal } = request;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -56,17 +56,17 @@ export function putToS3(request: PutToS3): Promise<{ etag: string | undefined }>
     });
     xhr.addEventListener('load', () => {
       settle();
-      if (xhr.status >= 200 && xhr.status < 300) return resolve({ etag: xhr.getResponseHeader('ETag') ?? undefined });
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ etag: xhr.getResponseHeader('ETag') ?? undefined, status: xhr.status });
       const { code, message } = s3Error(xhr.responseText);
       fail({ kind: 'http', target: 's3', status: xhr.status, code, message });
     });
     xhr.addEventListener('error', () => {
       settle();
-      fail({ kind: 'network' });
+      fail({ kind: 'network', target: 's3' });
     });
     xhr.addEventListener('abort', () => {
       settle();
-      if (stalled && !signal.aborted) fail({ kind: 'network' });
+      if (stalled && !signal.aborted) fail({ kind: 'network', target: 's3', stalled: true });
       else reject(signal.reason);
     });
     signal.addEventListener('abort', onAbort, { once: true });

@@ -3,12 +3,16 @@
  * delay, when a URL is signed again, when a part is read and hashed again, when to wait for the
  * network, and when to give up with which error. Every retry is bounded.
  */
+import type { ServerAvailability } from './createServerAvailability.js';
 import { S3UploadError } from './S3UploadError.js';
 
 /** One failed request, as the policy sees it. */
 export type Failure =
-  /** No answer: the connection failed, was reset, or the browser is offline. */
-  | { kind: 'network' }
+  /**
+   * No answer: the connection failed, was reset, timed out, or the browser is offline. `stalled`:
+   * the plugin gave up on a PUT during which no byte moved.
+   */
+  | { kind: 'network'; target: 's3' | 'middleware'; stalled?: boolean }
   /** An HTTP answer that is not a success. `code` is S3's error code or the middleware's. */
   | { kind: 'http'; target: 's3' | 'middleware'; status: number; code: string; message: string; retryAfterMs?: number }
   /** S3 stored a part whose ETag is an MD5 other than the one we computed. */
@@ -40,6 +44,8 @@ export interface RetrySettings {
   expiryMarginMs: number;
   /** How many times in a row one part may be re-signed for expiry before giving up. */
   maxResigns: number;
+  /** How long the upload server may stay unreachable before a call to it gives up, ms. */
+  serverOutageMs: number;
 }
 
 /** What to do next. */
@@ -48,7 +54,7 @@ export type Decision =
   | { action: 'wait-online' }
   | { action: 'fail'; error: S3UploadError };
 
-export type RetryReason = 'network' | 'unavailable' | 'expired' | 'bad-digest';
+export type RetryReason = 'network' | 'unavailable' | 'expired' | 'bad-digest' | 'server-down';
 
 /** Attempts so far in one chain of retries. */
 export interface RetryCount {
@@ -56,9 +62,26 @@ export interface RetryCount {
   retries: number;
   /** Re-signs after an expired URL. */
   resigns: number;
+  /** Waits for an unreachable upload server. */
+  serverWaits: number;
 }
 
 const MAX_RETRY_AFTER_MS = 60_000;
+/** Waits for an unreachable upload server double from 1 s up to this, so a long outage costs one call per 15 s. */
+const MAX_SERVER_WAIT_MS = 15_000;
+
+/** The delay before the `n`th retry (from 0) of a call to an unreachable upload server: 1, 2, 4, 8, 15, 15… s. */
+export function serverWaitDelay(n: number): number {
+  return Math.min(1000 * 2 ** n, MAX_SERVER_WAIT_MS);
+}
+
+/**
+ * Gateways in front of an app answer 502, 503 or 504 while the app is down or restarting; the
+ * middleware's own errors carry a JSON code, a gateway's page does not.
+ */
+function isGatewayError(failure: Failure & { kind: 'http' }): boolean {
+  return failure.target === 'middleware' && [502, 503, 504].includes(failure.status) && failure.code.startsWith('http_');
+}
 
 /** Margin before expiry at which a URL counts as stale: the configured margin, at most half its life. */
 export function staleMargin(lifetimeMs: number, settings: RetrySettings): number {
@@ -102,7 +125,7 @@ function s3Rejection(failure: Failure & { kind: 'http' }, what: string): S3Uploa
 export function decide(
   error: RequestFailure,
   count: RetryCount,
-  context: { now: number; online: boolean; lifetimeMs?: number; partNumber?: number },
+  context: { now: number; online: boolean; lifetimeMs?: number; partNumber?: number; serverDownSince?: number },
   settings: RetrySettings,
 ): Decision {
   const { failure, what, expiresAt } = error;
@@ -124,9 +147,23 @@ export function decide(
           }),
         };
 
+  // The upload server is down (a deploy, a restart): wait for it, with longer and longer pauses,
+  // up to `serverOutageMs` from when it was first found down.
+  const serverDown = (): Decision => {
+    const downFor = context.now - (context.serverDownSince ?? context.now);
+    if (downFor >= settings.serverOutageMs) {
+      return {
+        action: 'fail',
+        error: new S3UploadError('middleware_unavailable', `The upload server could not be reached for ${Math.round(downFor / 1000)} s (trying to ${what}).`, details),
+      };
+    }
+    return { action: 'retry', delayMs: serverWaitDelay(count.serverWaits), resign: false, rehash: false, reason: 'server-down' };
+  };
+
   switch (failure.kind) {
     case 'network':
       if (!context.online) return { action: 'wait-online' };
+      if (failure.target === 'middleware') return serverDown();
       // radosgw answers an expired URL (and its CORS preflight) with a 403 that has no CORS
       // headers, so the page sees only a failed request: our clock says whether it was expiry.
       if (expiresAt !== undefined && isStale(expiresAt, context.lifetimeMs ?? 0, settings, context.now)) return resign();
@@ -160,6 +197,7 @@ export function decide(
   }
 
   const { status, target } = failure;
+  if (isGatewayError(failure)) return serverDown();
   const lifetimeMs = context.lifetimeMs ?? 0;
   if (target === 's3' && isExpiry(failure, expiresAt, context.now, staleMargin(lifetimeMs, settings))) return resign(status);
   if (target === 's3' && status === 400 && failure.code === 'BadDigest') {
@@ -246,10 +284,14 @@ export interface RetryOptions {
   lifetimeMs?: () => number | undefined;
   /** Whether the browser is online. @default navigator.onLine */
   online?: () => boolean;
-  /** Called when an attempt found the browser offline and the upload waits for `online`. */
-  onOffline?: () => void;
+  /** Called with `true` when an attempt found the browser offline and waits for `online`, `false` once it is back. */
+  onOffline?: (waiting: boolean) => void;
   /** Called before each retry, for counters and logs. */
   onRetry?: (decision: Decision & { action: 'retry' }, error: RequestFailure) => void;
+  /** For calls to the upload server: whether it answers, shared by every call. */
+  server?: ServerAvailability;
+  /** Called with `true` when this call starts waiting for an unreachable upload server, `false` when it got through. */
+  onServerWait?: (waiting: boolean) => void;
 }
 
 /**
@@ -257,24 +299,49 @@ export interface RetryOptions {
  * `signal` aborts. Errors other than {@link RequestFailure} (an abort, a bug) pass through.
  */
 export async function withRetry<T>(attempt: (next: Attempt) => Promise<T>, options: RetryOptions): Promise<T> {
-  const count: RetryCount = { retries: 0, resigns: 0 };
+  const count: RetryCount = { retries: 0, resigns: 0, serverWaits: 0 };
   let next: Attempt = { resign: false, rehash: false };
+  let waitingForServer = false;
+  const serverWait = (waiting: boolean) => {
+    if (waiting === waitingForServer) return;
+    waitingForServer = waiting;
+    options.onServerWait?.(waiting);
+  };
   for (;;) {
     options.signal.throwIfAborted();
     try {
-      return await attempt(next);
+      const result = await attempt(next);
+      serverWait(false);
+      return result;
     } catch (error) {
       if (!(error instanceof RequestFailure) || options.signal.aborted) throw error;
+      const now = Date.now();
       const decision = decide(
         error,
         count,
-        { now: Date.now(), online: (options.online ?? browserOnline)(), lifetimeMs: options.lifetimeMs?.(), partNumber: options.partNumber },
+        {
+          now,
+          online: (options.online ?? browserOnline)(),
+          lifetimeMs: options.lifetimeMs?.(),
+          partNumber: options.partNumber,
+          serverDownSince: options.server?.downSince,
+        },
         options.settings,
       );
       if (decision.action === 'fail') throw decision.error;
+      if (decision.action === 'retry' && decision.reason === 'server-down') {
+        options.server?.markDown(now);
+        serverWait(true);
+        count.serverWaits += 1;
+        await (options.server ? options.server.wait(decision.delayMs, options.signal) : sleep(decision.delayMs, options.signal));
+        next = { resign: false, rehash: false };
+        continue;
+      }
+      serverWait(false);
       if (decision.action === 'wait-online') {
-        options.onOffline?.();
+        options.onOffline?.(true);
         await waitUntilOnline(options.signal);
+        options.onOffline?.(false);
         next = { resign: false, rehash: false };
         continue;
       }

@@ -32,7 +32,7 @@ describe('planParts', () => {
 });
 
 describe('PartSigner', () => {
-  const settings = { retryDelays: [], expiryMarginMs: 60_000, maxResigns: 3 };
+  const settings = { retryDelays: [], expiryMarginMs: 60_000, maxResigns: 3, serverOutageMs: 0 };
   const digest = (n: number) => toDigest(new Uint8Array(16).fill(n));
   const part = (n: number) => ({ partNumber: n, start: (n - 1) * 5 * MiB, end: n * 5 * MiB, size: 5 * MiB });
 
