@@ -10,6 +10,8 @@ export interface DemoConfig {
   expiresIn: number;
   /** `NODE_ENV=production`: serve the built page (`npm run demo:build`) instead of Vite's dev server. @default false */
   production: boolean;
+  /** `DEMO_DIST`: the folder of the built page served in production. @default demo/dist */
+  dist: string | undefined;
 }
 
 /** A setting that cannot be used; the message names the variable and what it should hold. */
@@ -46,5 +48,6 @@ export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
     port: wholeNumber(env, 'PORT', 3000, 0, 65535),
     expiresIn: wholeNumber(env, 'URL_LIFETIME', 900, 1, MAX_URL_LIFETIME),
     production: env.NODE_ENV === 'production',
+    dist: env.DEMO_DIST?.trim() || undefined,
   };
 }

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const s3 = await bucket(config.s3);
-  demo = await createDemoServer({ s3, port: config.port, expiresIn: config.expiresIn, assets: config.production ? DEMO_ASSETS : undefined });
+  demo = await createDemoServer({ s3, port: config.port, expiresIn: config.expiresIn, assets: config.production ? (config.dist ?? DEMO_ASSETS) : undefined });
 
   if (local === undefined) {
     const origin = new URL(demo.url).origin;

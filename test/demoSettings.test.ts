@@ -8,15 +8,16 @@ const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION
 
 describe('readDemoConfig', () => {
   it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite', () => {
-    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false });
+    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined });
   });
 
-  it('reads the bucket, port, URL lifetime and mode', () => {
-    expect(readDemoConfig({ ...bucketEnv, PORT: '8080', URL_LIFETIME: '3600', NODE_ENV: 'production' })).toEqual({
+  it('reads the bucket, port, URL lifetime, mode and built page', () => {
+    expect(readDemoConfig({ ...bucketEnv, PORT: '8080', URL_LIFETIME: '3600', NODE_ENV: 'production', DEMO_DIST: '/tmp/page' })).toEqual({
       s3: { endpoint: bucketEnv.S3_ENDPOINT, region: 'eu-west-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
       port: 8080,
       expiresIn: 3600,
       production: true,
+      dist: '/tmp/page',
     });
   });
 

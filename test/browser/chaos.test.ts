@@ -1,12 +1,16 @@
 /**
- * Chaos, in real Chromium against radosgw, through the demo as a person uses it (`npm run demo`'s
- * own server process, page built): a 256 MiB file while a share of part PUTs fail at random
- * (connection reset, or 503 SlowDown), presigned URLs live 5 seconds and every tenth PUT that goes
- * out stalls until its URL has expired, the middleware's Node
- * process is killed and started again once, and the page is reloaded once. The object S3 ends up
- * with must be byte-identical to the file, and nothing may be left behind: no incomplete
- * multipart upload and no second object under the user's prefix. (Builds the page into demo/dist,
- * as `npm run demo:build` does.) The run's numbers go to test/output/chaos.json.
+ * Chaos, in real Chromium against radosgw, through the demo as a person uses it (`npm run
+ * demo:prod`'s own server process, page built): a 256 MiB file while a share of part PUTs fail
+ * at random (connection reset, or 503 SlowDown), presigned URLs live 5 seconds and every tenth
+ * PUT that does go to S3 is held until its URL has expired, the middleware's Node process is
+ * killed and started again once, and the page is reloaded once. Faults come from a proxy in front
+ * of S3 (test/harness/startFaultProxy.ts), which also caps the uplink and records every request.
+ *
+ * The object must be byte-identical, nothing may be left behind (no incomplete multipart upload,
+ * no second object), and every PUT that reached S3 and is not the one S3 finally stored must have
+ * a cause (test/helpers/accountForPuts.ts): none may be "other". The run's numbers go to
+ * test/output/chaos.json. A failing run prints its seed (replay it with CHAOS_SEED) and writes
+ * what the page and the plugin knew to test/output/chaos-failure-<seed>.json and .png.
  */
 import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,17 +18,19 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page, Request, Route } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { demoViteConfig } from '../../demo/demoViteConfig.js';
-import type { UploadCounters } from '../../plugin/index.js';
+import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
-import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
+import { startFaultProxy, type FaultProxy, type Fault, type ProxiedRequest } from '../harness/startFaultProxy.js';
+import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
 import { launchChromium } from '../helpers/launchChromium.js';
-import { isPartPut, objectSha256, partNumberOf, throttle } from '../helpers/pluginPage.js';
-import { startCommand, type Command } from '../helpers/startCommand.js';
+import { objectSha256 } from '../helpers/pluginPage.js';
+import { seededRandom } from '../helpers/seededRandom.js';
+import type { Command } from '../helpers/startCommand.js';
+import { buildDemoPage, startDemoProcess } from '../helpers/startDemoProcess.js';
 import { createTestS3Client } from '../helpers/testServer.js';
+import { readUploadWatch, watchUploads, type UploadWatch } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
 const FILE_SIZE = 256 * MiB;
@@ -38,174 +44,226 @@ const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
 let browser: Browser;
 let s3: S3Client;
 let workDir: string;
+let dist: string;
+let proxy: FaultProxy | undefined;
 let demo: Command | undefined;
-
-/** A small seeded generator (mulberry32): a failing run can be replayed with CHAOS_SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** `npm run demo:prod`'s server process on `port`, against the test run's S3, URLs living 5 s. */
-async function startDemo(port: number): Promise<Command> {
-  const command = startCommand(
-    ['demo/server.ts'],
-    { ...s3ConfigToEnv(inject('s3')), NODE_ENV: 'production', PORT: String(port), URL_LIFETIME: String(URL_LIFETIME) },
-    /Demo ready in/,
-  );
-  await command.ready;
-  return command;
-}
-
-const partsDone = (page: Page, atLeast: number) =>
-  page.waitForFunction((n) => Number(document.querySelector('[data-testid=parts]')?.getAttribute('data-done')) >= n, atLeast, { timeout: 120_000 });
-
-/** The plugin's counters and the panel's parts count, read together. */
-const counters = (page: Page) =>
-  page.evaluate(() => {
-    const { uppy } = window as unknown as { uppy: { getPlugin(id: string): { getCounters(): UploadCounters } | undefined } };
-    const done = Number(document.querySelector('[data-testid=parts]')?.getAttribute('data-done'));
-    return { ...uppy.getPlugin('S3ResumableUpload')!.getCounters(), done };
-  });
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'chaos-test-'));
-  [browser] = await Promise.all([launchChromium(), build({ ...demoViteConfig(), logLevel: 'error' })]);
+  [browser, dist] = await Promise.all([launchChromium(), buildDemoPage(join(workDir, 'dist'))]);
   s3 = createTestS3Client();
   await mkdir(OUTPUT, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
   await demo?.stop();
+  await proxy?.close();
   s3?.destroy();
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middleware restart and a page reload, and leaves nothing behind', { timeout: 300_000 }, async () => {
+/** The card's parts count, or a failure when the file failed meanwhile. */
+async function partsDone(page: Page, atLeast: number): Promise<void> {
+  const handle = await page.waitForFunction(
+    (n) => {
+      const card = document.querySelector('[data-testid=file]');
+      if (card?.getAttribute('data-state') === 'failed') return card.querySelector('[data-testid=status]')?.textContent ?? 'failed';
+      return Number(card?.querySelector('[data-testid=parts]')?.getAttribute('data-done')) >= n;
+    },
+    atLeast,
+    { timeout: 120_000 },
+  );
+  const value = await handle.jsonValue();
+  if (value !== true) throw new Error(`the file failed before ${atLeast} parts were stored: ${String(value)}`);
+}
+
+it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middleware restart and a page reload, leaves nothing behind, and accounts for every byte sent twice', { timeout: 420_000 }, async () => {
   const seed = Number(process.env.CHAOS_SEED ?? randomBytes(4).readUInt32LE());
-  const chance = random(seed);
+  console.log(`[chaos] seed ${seed} (replay with CHAOS_SEED=${seed})`);
+  const chance = seededRandom(seed);
   const path = join(workDir, 'chaos.bin');
   const bytes = randomBytes(FILE_SIZE);
   await writeFile(path, bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
 
+  // Part PUTs: a fifth fail at random (reset, or 503 SlowDown after the body); of those that go
+  // on to S3, every tenth is held until its URL has expired, as on a congested link.
+  let forwarded = 0;
+  const fault = (request: ProxiedRequest): Fault => {
+    if (request.method !== 'PUT' || request.partNumber === undefined) return { kind: 'pass' };
+    const roll = chance();
+    if (roll < FAILURE_SHARE / 2) return { kind: 'reset' };
+    if (roll < FAILURE_SHARE) return { kind: 'error', status: 503, code: 'SlowDown' };
+    forwarded += 1;
+    if (forwarded % 10 === 5) return { kind: 'hold', until: (request.urlExpiresAt ?? Date.now()) + 1000 };
+    return { kind: 'pass' };
+  };
+  proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint], fault, uploadBytesPerSecond: UPLINK });
+  const s3ThroughProxy = { ...inject('s3'), endpoint: proxy.url };
   const port = await freePort();
-  demo = await startDemo(port);
+  const startDemo = () => startDemoProcess({ s3: s3ThroughProxy, port, dist, urlLifetime: URL_LIFETIME });
+  demo = await startDemo();
   const url = `http://127.0.0.1:${port}/`;
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
-  const injected = { reset: 0, slowDown: 0, stalled: 0 };
-  let bytesSent = 0;
-  let putsSent = 0;
-  // What became of the part PUTs that did go to S3: stored, refused (by status), or no answer the
-  // page could read (cut short by the reload, or refused without CORS headers).
-  const sent = new Set<Request>();
-  const outcomes = { stored: 0, refused: {} as Record<number, number>, noAnswer: 0 };
-  page.on('requestfinished', async (request) => {
-    if (!sent.has(request)) return;
-    const status = (await request.response())?.status() ?? 0;
-    if (status === 200) outcomes.stored += 1;
-    else outcomes.refused[status] = (outcomes.refused[status] ?? 0) + 1;
-  });
-  page.on('requestfailed', (request) => {
-    if (sent.has(request)) outcomes.noAnswer += 1;
-  });
-  await page.context().route(
-    (target) => target.searchParams.has('partNumber') && target.searchParams.has('uploadId'),
-    async (route: Route) => {
-      const request = route.request();
-      if (!isPartPut(request)) return route.continue();
-      const roll = chance();
-      if (roll < FAILURE_SHARE / 2) {
-        injected.reset += 1;
-        return route.abort('connectionreset');
-      }
-      if (roll < FAILURE_SHARE) {
-        injected.slowDown += 1;
-        return route.fulfill({
-          status: 503,
-          headers: { 'access-control-allow-origin': '*', 'content-type': 'application/xml' },
-          body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
-        });
-      }
-      const partNumber = partNumberOf(request.url());
-      bytesSent += Math.min(PART_SIZE, FILE_SIZE - (partNumber - 1) * PART_SIZE);
-      putsSent += 1;
-      sent.add(request);
-      // Every tenth PUT stalls on its way out until its URL has expired, as on a congested link.
-      if (putsSent % 10 === 5) {
-        injected.stalled += 1;
-        await new Promise((resolve) => setTimeout(resolve, (URL_LIFETIME + 1) * 1000));
-      }
-      // A reload may have cancelled it meanwhile.
-      return route.continue().catch(() => {});
-    },
-  );
-  await throttle(page, UPLINK, 0);
-  await page.goto(url);
-  const prefix = await page.locator('#prefix').innerText();
-  await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
-  await page.getByRole('button', { name: /^Upload 1 file/ }).click();
-
-  // The middleware's process dies mid-upload and comes back 2 s later on the same port.
-  await partsDone(page, 8);
-  const restartedAt = await page.locator('[data-testid=parts]').getAttribute('data-done');
-  await demo.stop('SIGKILL');
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  demo = await startDemo(port);
-
-  // The page is reloaded further on; Golden Retriever brings the upload back, the file is re-selected.
-  await partsDone(page, 18);
-  const beforeReload = await counters(page);
-  await page.reload();
-  await throttle(page, UPLINK, 0);
-  await expect.poll(() => page.locator('[data-testid=file] [data-testid=status]').innerText(), { timeout: 30_000 }).toContain('Re-select the file');
-  await page.getByRole('button', { name: 'Re-select' }).click();
-  await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
-  await page.getByRole('button', { name: /^Upload 1 file/ }).click();
-
-  const card = page.locator('[data-testid=file]');
-  await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 180_000 });
-  const afterReload = await counters(page);
-  const key = await card.locator('dd[data-row=key]').innerText();
-  await page.screenshot({ path: join(OUTPUT, 'chaos.png') });
-
-  expect(key.startsWith(prefix)).toBe(true);
-  expect(await objectSha256(s3, inject('s3').bucket, key)).toBe(sha256);
-  const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
-  expect(open.Uploads ?? [], 'incomplete multipart uploads left').toEqual([]);
-  const objects = await s3.send(new ListObjectsV2Command({ Bucket: inject('s3').bucket, Prefix: prefix }));
-  expect((objects.Contents ?? []).map((object) => object.Key)).toEqual([key]);
-  expect(injected.reset + injected.slowDown).toBeGreaterThan(0);
-  // The stalled PUTs reached S3 with expired URLs and were refused (radosgw's 403 for that has no
-  // CORS headers, so the page sees no answer), and their parts were signed again.
-  expect(injected.stalled).toBeGreaterThan(0);
-  expect(outcomes.noAnswer).toBeGreaterThanOrEqual(injected.stalled);
-  expect(beforeReload.resigns + afterReload.resigns).toBeGreaterThanOrEqual(injected.stalled);
-
-  const sum = (name: keyof UploadCounters) => beforeReload[name] + afterReload[name];
-  const numbers = {
-    seed,
-    parts: PARTS,
-    partPutsIntercepted: putsSent + injected.reset + injected.slowDown,
-    failuresInjected: injected,
-    partPutsSentToS3: { sent: putsSent, ...outcomes },
-    restartedAtPartsDone: Number(restartedAt),
-    reloadedAtPartsDone: beforeReload.done,
-    resigns: sum('resigns'),
-    retries: sum('retries'),
-    partsUploadedBeforeReload: beforeReload.partsUploaded,
-    partsSkippedOnResume: afterReload.partsSkipped,
-    partsUploadedAfterReload: afterReload.partsUploaded,
-    bytesSentToS3: bytesSent,
-    bytesSentAgain: bytesSent - FILE_SIZE,
-    sentAgainShare: Number(((bytesSent - FILE_SIZE) / FILE_SIZE).toFixed(3)),
+  let phase = 'loading the page';
+  const pageLoads: TimelineEvent[][] = [];
+  const watched: UploadWatch[] = [];
+  const reloads: Reload[] = [];
+  const marks: Record<string, number> = {};
+  const mark = (name: string) => {
+    phase = name;
+    marks[name] = Date.now();
   };
-  await writeFile(join(OUTPUT, 'chaos.json'), `${JSON.stringify(numbers, null, 2)}\n`);
-  console.log(`[numbers] chaos: ${JSON.stringify(numbers)}`);
+
+  try {
+    await page.goto(url);
+    await watchUploads(page);
+    const prefix = await page.locator('#prefix').innerText();
+    mark('uploading');
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+    await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+
+    // The middleware's process dies mid-upload and comes back 2 s later on the same port.
+    await partsDone(page, 8);
+    mark('restarting the middleware');
+    const restartedAt = await page.locator('[data-testid=parts]').getAttribute('data-done');
+    await demo.stop('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    demo = await startDemo();
+
+    // The page is reloaded further on; Golden Retriever brings the upload back, the file is re-selected.
+    mark('uploading after the restart');
+    await partsDone(page, 18);
+    mark('reloading');
+    const beforeReload = await readUploadWatch(page);
+    watched.push(beforeReload);
+    pageLoads.push(beforeReload.timeline);
+    const reloadFrom = Date.now();
+    await page.reload();
+    reloads.push({ from: reloadFrom, to: Date.now() });
+    await watchUploads(page);
+    await expect.poll(() => page.locator('[data-testid=file] [data-testid=status]').innerText(), { timeout: 30_000 }).toContain('Re-select the file');
+    mark('resuming after the reload');
+    await page.getByRole('button', { name: 'Re-select' }).click();
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+    await page.getByRole('button', { name: /^Upload 1 file/ }).click();
+
+    const card = page.locator('[data-testid=file]');
+    await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 180_000 });
+    mark('checking');
+    const afterReload = await readUploadWatch(page);
+    watched.push(afterReload);
+    pageLoads.push(afterReload.timeline);
+    const key = await card.locator('dd[data-row=key]').innerText();
+    await page.screenshot({ path: join(OUTPUT, 'chaos.png') });
+
+    expect(key.startsWith(prefix)).toBe(true);
+    expect(await objectSha256(s3, inject('s3').bucket, key)).toBe(sha256);
+    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
+    expect(open.Uploads ?? [], 'incomplete multipart uploads left').toEqual([]);
+    const objects = await s3.send(new ListObjectsV2Command({ Bucket: inject('s3').bucket, Prefix: prefix }));
+    expect((objects.Contents ?? []).map((object) => object.Key)).toEqual([key]);
+
+    const accounts = accountForPuts(proxy.records, pageLoads, reloads);
+    const held = proxy.records.filter((record) => record.fault === 'hold');
+    const transit = accounts.puts.flatMap((put) => (put.transitMs === undefined ? [] : [put.transitMs])).sort((a, b) => a - b);
+    const sum = (name: 'resigns' | 'retries' | 'partsUploaded' | 'partsSkipped' | 'serverWaits') =>
+      watched.reduce((total, watch) => total + (watch.counters?.[name] ?? 0), 0);
+    const numbers = {
+      seed,
+      parts: PARTS,
+      restartedAtPartsDone: Number(restartedAt),
+      reloadedAtPartsDone: beforeReload.counters ? beforeReload.counters.partsVerified + beforeReload.counters.partsSkipped : undefined,
+      partPutsReachingS3: accounts.reachedS3.count,
+      bytesReachingS3: accounts.reachedS3.bytes,
+      sentAgain: Object.fromEntries(Object.entries(accounts.wasted).filter(([, value]) => value.count > 0)),
+      bytesSentAgain: accounts.wastedBytes,
+      sentAgainShare: Number((accounts.wastedBytes / FILE_SIZE).toFixed(3)),
+      injectedFailures: accounts.injected,
+      held: held.length,
+      transitMs: { median: transit[Math.floor(transit.length / 2)], max: transit.at(-1) },
+      resigns: sum('resigns'),
+      retries: sum('retries'),
+      serverWaits: sum('serverWaits'),
+      partsUploadedBeforeReload: beforeReload.counters?.partsUploaded,
+      partsSkippedOnResume: afterReload.counters?.partsSkipped,
+      partsUploadedAfterReload: afterReload.counters?.partsUploaded,
+    };
+    await writeFile(join(OUTPUT, 'chaos.json'), `${JSON.stringify({ ...numbers, puts: accounts.puts.map(describePut) }, null, 2)}\n`);
+    console.log(`[numbers] chaos: ${JSON.stringify(numbers)}`);
+
+    expect(Object.values(accounts.injected).reduce((n, { count }) => n + count, 0), 'failures injected').toBeGreaterThan(0);
+    // The held PUTs reached S3 with expired URLs and were refused; their parts were signed again.
+    expect(held.length).toBeGreaterThan(0);
+    expect(held.every((record) => record.status === 403)).toBe(true);
+    expect(numbers.resigns).toBeGreaterThanOrEqual(held.length);
+    // Every byte sent twice has a cause.
+    const unexplained = accounts.puts.filter((put) => put.cause === 'other').map(describePut);
+    expect(unexplained, 'PUTs that reached S3 and were not stored, for no known cause').toEqual([]);
+  } catch (error) {
+    const report = await failureReport(page, seed, phase, marks, pageLoads, reloads).catch((reportError: unknown) => `(no report: ${String(reportError)})`);
+    throw new Error(`Chaos run with seed ${seed} failed while ${phase}: ${error instanceof Error ? error.message : String(error)}\n${report}`, { cause: error });
+  }
 });
+
+/** One PUT of the account, in a line a person can read. */
+function describePut(put: ReturnType<typeof accountForPuts>['puts'][number]) {
+  const { record, end } = put;
+  return {
+    part: record.partNumber,
+    fault: record.fault,
+    status: record.status,
+    code: record.code,
+    bytesIn: record.bytesIn,
+    clientClosed: record.clientClosed,
+    arrivedAt: record.arrivedAt,
+    endedAt: record.endedAt,
+    plugin: end ? end.outcome + ('reason' in end ? `:${end.reason}` : '') : put.start ? 'no end seen' : 'no start seen',
+    transitMs: put.transitMs,
+    urlLeftMs: record.urlExpiresAt === undefined ? undefined : record.urlExpiresAt - record.arrivedAt,
+    cause: put.cause ?? (record.upstream === undefined ? 'injected' : 'stored'),
+  };
+}
+
+/**
+ * Writes what the page and the plugin knew when the run failed to test/output/: the card, the
+ * plugin's counters, its last log lines, errors and timeline events, the proxy's last requests,
+ * the demo's output, a screenshot. Answers where to find them.
+ */
+async function failureReport(page: Page, seed: number, phase: string, marks: Record<string, number>, pageLoads: TimelineEvent[][], reloads: Reload[]): Promise<string> {
+  const base = join(OUTPUT, `chaos-failure-${seed}`);
+  const watch = await readUploadWatch(page).catch(() => undefined);
+  const card = await page.locator('[data-testid=file]').innerText({ timeout: 2000 }).catch(() => '(no card)');
+  await page.screenshot({ path: `${base}.png` }).catch(() => {});
+  const loads = [...pageLoads, watch?.timeline ?? []];
+  const records = proxy?.records ?? [];
+  const accounts = accountForPuts(records, loads, reloads);
+  const report = {
+    seed,
+    phase,
+    marks,
+    card,
+    counters: watch?.counters,
+    errors: watch?.errors,
+    log: watch?.log.slice(-40),
+    timeline: loads.flat().slice(-120),
+    sentAgain: accounts.wasted,
+    puts: accounts.puts.map(describePut),
+    proxy: records.slice(-60).map(({ id, method, path, fault, status, code, bytesIn, clientClosed, arrivedAt, endedAt }) => ({
+      id,
+      method,
+      path: path.split('?')[0],
+      fault,
+      status,
+      code,
+      bytesIn,
+      clientClosed,
+      arrivedAt,
+      endedAt,
+    })),
+    demoOutput: demo?.output().slice(-4000),
+  };
+  await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  return `Card: ${card.replace(/\s+/g, ' ')}\nCounters: ${JSON.stringify(watch?.counters)}\nErrors: ${JSON.stringify(watch?.errors)}\nWhat the page and the plugin knew: ${base}.json and ${base}.png`;
+}
