@@ -12,24 +12,22 @@
  * test/output/chaos.json. A failing run prints its seed (replay it with CHAOS_SEED) and writes
  * what the page and the plugin knew to test/output/chaos-failure-<seed>.json and .png.
  */
-import { ListMultipartUploadsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, inject, it } from 'vitest';
 import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
 import { startFaultProxy, type FaultProxy, type Fault, type ProxiedRequest } from '../harness/startFaultProxy.js';
 import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
-import { launchChromium } from '../helpers/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { seededRandom } from '../helpers/seededRandom.js';
 import type { Command } from '../helpers/startCommand.js';
-import { buildDemoPage, startDemoProcess } from '../helpers/startDemoProcess.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { startDemoProcess } from '../helpers/startDemoProcess.js';
+import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads, type UploadWatch } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
@@ -41,26 +39,12 @@ const URL_LIFETIME = 5;
 const UPLINK = 30_000_000; // bytes/s: slow enough to act mid-upload, fast enough for CI
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
 
-let browser: Browser;
-let s3: S3Client;
-let workDir: string;
-let dist: string;
+const env = useDemoProcessEnv('chaos-test');
 let proxy: FaultProxy | undefined;
 let demo: Command | undefined;
-
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'chaos-test-'));
-  [browser, dist] = await Promise.all([launchChromium(), buildDemoPage(join(workDir, 'dist'))]);
-  s3 = createTestS3Client();
-  await mkdir(OUTPUT, { recursive: true });
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-  await proxy?.close();
-  s3?.destroy();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+env.stopAfterAll(async () => proxy?.close());
+env.stopAfterAll(async () => demo?.stop());
+beforeAll(() => mkdir(OUTPUT, { recursive: true }));
 
 /** The card's parts count, or a failure when the file failed meanwhile. */
 async function partsDone(page: Page, atLeast: number): Promise<void> {
@@ -81,7 +65,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
   const seed = Number(process.env.CHAOS_SEED ?? randomBytes(4).readUInt32LE());
   console.log(`[chaos] seed ${seed} (replay with CHAOS_SEED=${seed})`);
   const chance = seededRandom(seed);
-  const path = join(workDir, 'chaos.bin');
+  const path = join(env.workDir, 'chaos.bin');
   const bytes = randomBytes(FILE_SIZE);
   await writeFile(path, bytes);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
@@ -101,11 +85,11 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
   proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint], fault, uploadBytesPerSecond: UPLINK });
   const s3ThroughProxy = { ...inject('s3'), endpoint: proxy.url };
   const port = await freePort();
-  const startDemo = () => startDemoProcess({ s3: s3ThroughProxy, port, dist, urlLifetime: URL_LIFETIME });
+  const startDemo = () => startDemoProcess({ s3: s3ThroughProxy, port, dist: env.dist, urlLifetime: URL_LIFETIME });
   demo = await startDemo();
   const url = `http://127.0.0.1:${port}/`;
 
-  const page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 640 } });
   let phase = 'loading the page';
   const pageLoads: TimelineEvent[][] = [];
   const watched: UploadWatch[] = [];
@@ -159,10 +143,10 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     await page.screenshot({ path: join(OUTPUT, 'chaos.png') });
 
     expect(key.startsWith(prefix)).toBe(true);
-    expect(await objectSha256(s3, inject('s3').bucket, key)).toBe(sha256);
-    const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
+    expect(await objectSha256(env.s3, inject('s3').bucket, key)).toBe(sha256);
+    const open = await env.s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
     expect(open.Uploads ?? [], 'incomplete multipart uploads left').toEqual([]);
-    const objects = await s3.send(new ListObjectsV2Command({ Bucket: inject('s3').bucket, Prefix: prefix }));
+    const objects = await env.s3.send(new ListObjectsV2Command({ Bucket: inject('s3').bucket, Prefix: prefix }));
     expect((objects.Contents ?? []).map((object) => object.Key)).toEqual([key]);
 
     const accounts = accountForPuts(proxy.records, pageLoads, reloads);

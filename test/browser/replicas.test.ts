@@ -4,57 +4,44 @@
  * middleware keeps no state, so an upload whose calls alternate between them must complete: a
  * 64 MiB file with our plugin and one with the stock `@uppy/aws-s3` 6, each compared with S3.
  */
-import type { S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { beforeAll, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
 import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
-import { launchChromium } from '../helpers/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import type { Command } from '../helpers/startCommand.js';
-import { buildDemoPage, startDemoProcess } from '../helpers/startDemoProcess.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { startDemoProcess } from '../helpers/startDemoProcess.js';
+import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 
 const MiB = 1024 * 1024;
 
-let browser: Browser;
-let s3: S3Client;
-let workDir: string;
+const env = useDemoProcessEnv('replicas-test');
 let balancer: FaultProxy;
 let replicas: Array<Command & { url: string }> = [];
 let path: string;
 let sha256: string;
 
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'replicas-test-'));
-  const dist = join(workDir, 'dist');
-  [browser] = await Promise.all([launchChromium(), buildDemoPage(dist)]);
-  s3 = createTestS3Client();
   const ports = [await freePort(), await freePort()];
-  replicas = await Promise.all(ports.map(async (port) => ({ ...(await startDemoProcess({ s3: inject('s3'), port, dist })), url: `http://127.0.0.1:${port}` })));
+  replicas = await Promise.all(
+    ports.map(async (port) => ({ ...(await startDemoProcess({ s3: inject('s3'), port, dist: env.dist })), url: `http://127.0.0.1:${port}` })),
+  );
+  for (const replica of replicas) env.stopAfterAll(() => replica.stop());
   balancer = await startFaultProxy({ upstreams: replicas.map((replica) => replica.url) });
+  env.stopAfterAll(() => balancer.close());
   const bytes = randomBytes(64 * MiB);
-  path = join(workDir, 'replicated.bin');
+  path = join(env.workDir, 'replicated.bin');
   await writeFile(path, bytes);
   sha256 = createHash('sha256').update(bytes).digest('hex');
-});
-afterAll(async () => {
-  await browser?.close();
-  await balancer?.close();
-  await Promise.all(replicas.map((replica) => replica.stop()));
-  s3?.destroy();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 it.each([
   ['our plugin', ''],
   ['the stock @uppy/aws-s3 6', '?uploader=stock'],
 ])('uploads 64 MiB with %s while its calls alternate between two replicas', { timeout: 180_000 }, async (uploader, query) => {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   await page.goto(`${balancer.url}/${query}`);
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
   const firstCall = balancer.records.length;
@@ -64,7 +51,7 @@ it.each([
   expect(await card.getAttribute('data-state'), await card.innerText()).toBe('complete');
   const key = await card.locator('dd[data-row=key]').innerText();
 
-  expect(await objectSha256(s3, inject('s3').bucket, key)).toBe(sha256);
+  expect(await objectSha256(env.s3, inject('s3').bucket, key)).toBe(sha256);
   // The upload's calls (create, sign, complete…) went to both replicas.
   const calls = balancer.records.slice(firstCall).filter((record) => record.path.startsWith('/api/s3/'));
   const byReplica = new Map<string, number>();

@@ -4,20 +4,17 @@
  * time. The upload must go on with the URLs it holds, show that it waits for the server, not
  * hammer it, and complete by itself once the server is back: nobody presses Retry.
  */
-import { ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
 import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
-import { launchChromium } from '../helpers/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import type { Command } from '../helpers/startCommand.js';
-import { buildDemoPage, startDemoProcess } from '../helpers/startDemoProcess.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { startDemoProcess } from '../helpers/startDemoProcess.js';
+import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
@@ -25,37 +22,23 @@ const FILE_SIZE = 96 * MiB;
 const UPLINK = 3_000_000;
 const OUTAGE_MS = 60_000;
 
-let browser: Browser;
-let s3: S3Client;
-let workDir: string;
-let dist: string;
+const env = useDemoProcessEnv('outage-test');
 let proxy: FaultProxy | undefined;
 let demo: Command | undefined;
-
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'outage-test-'));
-  [browser, dist] = await Promise.all([launchChromium(), buildDemoPage(join(workDir, 'dist'))]);
-  s3 = createTestS3Client();
-});
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-  await proxy?.close();
-  s3?.destroy();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
-});
+env.stopAfterAll(async () => proxy?.close());
+env.stopAfterAll(async () => demo?.stop());
 
 it('goes on through a 60-second outage of the upload server, shows that it waits, and completes once the server is back', { timeout: 300_000 }, async () => {
   const bytes = randomBytes(FILE_SIZE);
-  const path = join(workDir, 'deploy.bin');
+  const path = join(env.workDir, 'deploy.bin');
   await writeFile(path, bytes);
   // The proxy in front of S3 is only the 3 MB/s uplink here: no fault.
   proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint], uploadBytesPerSecond: UPLINK });
   const port = await freePort();
-  const startDemo = () => startDemoProcess({ s3: { ...inject('s3'), endpoint: proxy!.url }, port, dist });
+  const startDemo = () => startDemoProcess({ s3: { ...inject('s3'), endpoint: proxy!.url }, port, dist: env.dist });
   demo = await startDemo();
 
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const middlewareCalls: number[] = [];
   page.on('request', (request) => {
     if (new URL(request.url()).pathname.startsWith('/api/')) middlewareCalls.push(Date.now());
@@ -82,8 +65,8 @@ it('goes on through a 60-second outage of the upload server, shows that it waits
   const key = await card.locator('dd[data-row=key]').innerText();
 
   expect(watch.errors).toEqual([]);
-  expect(await objectSha256(s3, inject('s3').bucket, key)).toBe(createHash('sha256').update(bytes).digest('hex'));
-  const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
+  expect(await objectSha256(env.s3, inject('s3').bucket, key)).toBe(createHash('sha256').update(bytes).digest('hex'));
+  const open = await env.s3.send(new ListMultipartUploadsCommand({ Bucket: inject('s3').bucket, Prefix: prefix }));
   expect(open.Uploads ?? []).toEqual([]);
   // Parts with signed URLs went on to S3 while the server was down.
   const storedDuringOutage = proxy.records.filter((r) => r.method === 'PUT' && r.status === 200 && r.endedAt! > downAt && r.endedAt! < upAt);

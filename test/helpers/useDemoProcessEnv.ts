@@ -1,0 +1,44 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchChromium } from './launchChromium.js';
+import { buildDemoPage } from './startDemoProcess.js';
+import { createTestS3Client } from './testServer.js';
+
+export interface DemoProcessEnv {
+  browser: Browser;
+  /** For checking what the bucket really holds. */
+  s3: S3Client;
+  /** A folder of this test file's own, removed after it. */
+  workDir: string;
+  /** The demo page, built for this test file (pass it to `startDemoProcess`). */
+  dist: string;
+  /** Runs `stop` after the file's tests (a demo process, a proxy), newest first. */
+  stopAfterAll(stop: () => Promise<unknown>): void;
+}
+
+/**
+ * For a test file that runs the demo's real process: Chromium, an S3 client, a work folder and
+ * the demo page built into it before the tests; after them, everything registered with
+ * `stopAfterAll`, then the browser, the client and the folder.
+ */
+export function useDemoProcessEnv(name: string): DemoProcessEnv {
+  const env = {} as DemoProcessEnv;
+  const stops: Array<() => Promise<unknown>> = [];
+  env.stopAfterAll = (stop) => stops.push(stop);
+  beforeAll(async () => {
+    env.workDir = await mkdtemp(join(tmpdir(), `${name}-`));
+    [env.browser, env.dist] = await Promise.all([launchChromium(), buildDemoPage(join(env.workDir, 'dist'))]);
+    env.s3 = createTestS3Client();
+  });
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await env.browser?.close();
+    env.s3?.destroy();
+    if (env.workDir) await rm(env.workDir, { recursive: true, force: true });
+  });
+  return env;
+}
