@@ -16,7 +16,7 @@ export type PluginErrorCode =
   | 'etag_mismatch'
   /** Freshly signed URLs kept being refused as expired (is a clock far off?). */
   | 'url_expired'
-  /** The middleware kept answering 5xx or could not be reached. */
+  /** The middleware kept answering 5xx, or could not be reached for `serverOutageTimeout`. */
   | 'middleware_unavailable'
   /** The middleware answered something that is not its contract. */
   | 'invalid_response'
