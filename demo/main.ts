@@ -10,6 +10,7 @@ import GoldenRetriever from '@uppy/golden-retriever';
 import { MIN_PART_SIZE, MAX_PARTS, choosePartSize } from '../contract.js';
 import { S3ResumableUpload } from '../plugin/index.js';
 import { mountFilePanel } from './mountFilePanel.js';
+import { mountPartTimelines } from './mountPartTimelines.js';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 
@@ -31,13 +32,12 @@ const uppy = new Uppy({ id: stock ? 'demo-stock' : 'demo', autoProceed: false })
 if (stock) uppy.use(AwsS3, { companionEndpoint: '/api', shouldUseMultipart: multipart, getChunkSize: (file) => stockPartSize(file.size) });
 else uppy.use(S3ResumableUpload, { endpoint: '/api', shouldUseMultipart: multipart });
 
-mountFilePanel(uppy, document.querySelector<HTMLElement>('#panel') as HTMLElement, {
-  uploader: stock ? 'stock' : 'plugin',
-  expectedParts: (size) => {
-    if (size <= MULTIPART_ABOVE) return 1;
-    return Math.ceil(size / (stock ? stockPartSize(size) : choosePartSize(size, PART_SIZE)));
-  },
-});
+const expectedParts = (size: number) => {
+  if (size <= MULTIPART_ABOVE) return 1;
+  return Math.ceil(size / (stock ? stockPartSize(size) : choosePartSize(size, PART_SIZE)));
+};
+const timelines = mountPartTimelines(uppy, { uploader: stock ? 'stock' : 'plugin', expectedParts });
+mountFilePanel(uppy, document.querySelector<HTMLElement>('#panel') as HTMLElement, { uploader: stock ? 'stock' : 'plugin', expectedParts, timelines });
 
 document.querySelector(stock ? '#use-stock' : '#use-plugin')?.setAttribute('aria-current', 'page');
 fetch('/demo/me')
@@ -48,5 +48,5 @@ fetch('/demo/me')
   })
   .catch(() => {});
 
-// For tests and curious people: the Uppy instance.
-Object.assign(window, { uppy });
+// For tests and curious people: the Uppy instance and the part timelines.
+Object.assign(window, { uppy, timelines });

@@ -7,12 +7,15 @@ import type Uppy from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import type { FileCounters, S3ResumableUploadState } from '../plugin/index.js';
 import type { DemoObject } from './createDemoServer.js';
+import type { PartTimelines } from './mountPartTimelines.js';
 
 export interface FilePanelOptions {
   /** Which uploader the page runs: ours reports verified parts, re-signs and retries; the stock one only accepted parts. */
   uploader: 'plugin' | 'stock';
   /** How many parts a file of this size is sent in (1 for a single upload) before the upload says. */
   expectedParts: (size: number) => number;
+  /** Each file's part timeline, shown in its card. @default none */
+  timelines?: PartTimelines;
 }
 
 /** Bytes and time since a file's upload (re)started, for its throughput. */
@@ -66,7 +69,7 @@ interface CardView {
   corsProblem: boolean;
 }
 
-function renderCard(view: CardView): HTMLElement {
+function renderCard(view: CardView, timeline: HTMLElement | undefined): HTMLElement {
   const { parts, object } = view;
   const rows: Array<[string, Node | string, string]> = [
     ['Parts', element('span', { dataset: { testid: 'parts', done: String(parts.done), total: String(parts.total) } }, `${parts.done} / ${parts.total} ${parts.label}`), 'parts'],
@@ -88,6 +91,7 @@ function renderCard(view: CardView): HTMLElement {
     element('h3', {}, element('span', { className: 'name' }, view.name), element('span', { className: 'size' }, humanSize(view.size))),
     element('p', { className: `status ${view.state}`, dataset: { testid: 'status' } }, view.status),
     element('dl', {}, ...rows.flatMap(([term, value, row]) => [element('dt', {}, term), element('dd', { dataset: { row } }, value)])),
+    ...(timeline ? [timeline] : []),
   );
 }
 
@@ -112,7 +116,9 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     const counters = fileCounters(file.id);
     const partSize = 's3Resumable' in file ? file.s3Resumable?.partSize : undefined;
     const total = partSize ? Math.ceil(size / partSize) : options.expectedParts(size);
-    const done = partSize || total > 1 ? (counters?.partsVerified ?? 0) + (counters?.partsSkipped ?? 0) : (counters?.singleUploads ?? 0);
+    // Distinct parts: a part verified before a pause and skipped after it counts once.
+    const timelineDone = options.timelines?.timelineOf(file.id)?.done.size;
+    const done = partSize || total > 1 ? (timelineDone ?? (counters?.partsVerified ?? 0) + (counters?.partsSkipped ?? 0)) : (counters?.singleUploads ?? 0);
     return { done, total, label: 'verified by S3 (Content-MD5)' };
   }
 
@@ -164,7 +170,7 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
       const signature = JSON.stringify(view);
       const before = drawn.get(file.id);
       if (before?.signature === signature) return before.node;
-      const node = renderCard(view);
+      const node = renderCard(view, options.timelines?.elementFor(file.id, file.size ?? 0));
       before?.node.replaceWith(node);
       drawn.set(file.id, { signature, node });
       return node;

@@ -10,7 +10,7 @@ import { planParts, type PlannedPart } from './planParts.js';
 import { putToS3, type PutToS3 } from './putToS3.js';
 import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
-import type { PutOutcome, UnstampedTimelineEvent } from './TimelineEvent.js';
+import { PUT_PROGRESS_INTERVAL_MS, type PutOutcome, type UnstampedTimelineEvent } from './TimelineEvent.js';
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const MD5_HEX = /^[0-9a-f]{32}$/i;
@@ -196,6 +196,7 @@ export class FileUpload {
     const timeline = this.#events.timeline;
     const put = ++this.#puts;
     let bytesSent = 0;
+    let reportedAt = 0;
     timeline({ type: 'put-start', put, partNumber, attempt, url: request.url, expiresAt: request.expiresAt });
     const end = (outcome: PutOutcome) => timeline({ type: 'put-end', put, partNumber, attempt, bytesSent, ...outcome });
     try {
@@ -205,6 +206,11 @@ export class FileUpload {
         onProgress: (loaded) => {
           bytesSent = loaded;
           request.onProgress(loaded);
+          const now = Date.now();
+          if (now - reportedAt >= PUT_PROGRESS_INTERVAL_MS) {
+            reportedAt = now;
+            timeline({ type: 'put-progress', put, partNumber, bytesSent });
+          }
         },
       });
       bytesSent = request.body.size;
@@ -497,8 +503,8 @@ export class FileUpload {
         const digest = await digestOf(part);
         if (isHeld(part, digest)) {
           etags.set(part.partNumber, listed.get(part.partNumber)?.ETag as string);
-          services.count('partsSkipped');
           timeline({ type: 'skipped', partNumber: part.partNumber });
+          services.count('partsSkipped');
         } else {
           const etag = await sendPart(part, digest);
           etags.set(part.partNumber, etag);

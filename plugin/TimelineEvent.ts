@@ -1,9 +1,10 @@
 /**
  * What happens to a file's upload, part by part, as it happens: the plugin emits each one as
  * `uppy.on('s3-resumable:timeline', (file, event) => …)`. Enough to draw a timeline (hashing,
- * waiting for a URL, each PUT and its outcome, re-signs, retries, waits for the server or the
- * network) or to account for every request sent. Emitted on changes only, never per progress
- * event; `partNumber` 0 is a small file's one PUT.
+ * waiting for a URL, each PUT with its bytes moving and its outcome, re-signs, retries, waits for
+ * the server or the network) or to account for every request sent. Emitted on changes, and a
+ * PUT's progress at most every {@link PUT_PROGRESS_INTERVAL_MS}; `partNumber` 0 is a small
+ * file's one PUT.
  */
 export type TimelineEvent = { at: number } & (
   /**
@@ -23,6 +24,8 @@ export type TimelineEvent = { at: number } & (
    * file's PUTs on this page (its `put-end` has the same); `attempt` counts from 1 per part and run.
    */
   | { type: 'put-start'; put: number; partNumber: number; attempt: number; url: string; expiresAt: number }
+  /** Bytes of that PUT sent so far, as the browser reports them (at most every {@link PUT_PROGRESS_INTERVAL_MS}). */
+  | { type: 'put-progress'; put: number; partNumber: number; bytesSent: number }
   /** How that PUT ended; `bytesSent` as the browser reported them. */
   | ({ type: 'put-end'; put: number; partNumber: number; attempt: number; bytesSent: number } & PutOutcome)
   /** S3 holds this part already (resume): not sent again. */
@@ -34,6 +37,9 @@ export type TimelineEvent = { at: number } & (
   /** The browser went offline: waiting for the network (`waiting: false` once it is back). */
   | { type: 'offline'; waiting: boolean }
 );
+
+/** A PUT's `put-progress` events come at most this often, ms. */
+export const PUT_PROGRESS_INTERVAL_MS = 250;
 
 /** A timeline event before the plugin stamps it with `at`. */
 export type UnstampedTimelineEvent = TimelineEvent extends infer Event ? (Event extends unknown ? Omit<Event, 'at'> : never) : never;

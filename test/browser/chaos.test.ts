@@ -21,12 +21,11 @@ import type { Page } from 'playwright-core';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
-import { startFaultProxy, type FaultProxy, type Fault, type ProxiedRequest } from '../harness/startFaultProxy.js';
+import type { Fault, FaultProxy, ProxiedRequest } from '../harness/startFaultProxy.js';
 import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { seededRandom } from '../helpers/seededRandom.js';
 import type { Command } from '../helpers/startCommand.js';
-import { startDemoProcess } from '../helpers/startDemoProcess.js';
 import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads, type UploadWatch } from '../helpers/watchUploads.js';
 
@@ -42,8 +41,6 @@ const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));
 const env = useDemoProcessEnv('chaos-test');
 let proxy: FaultProxy | undefined;
 let demo: Command | undefined;
-env.stopAfterAll(async () => proxy?.close());
-env.stopAfterAll(async () => demo?.stop());
 beforeAll(() => mkdir(OUTPUT, { recursive: true }));
 
 /** The card's parts count, or a failure when the file failed meanwhile. */
@@ -82,10 +79,10 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     if (forwarded % 10 === 5) return { kind: 'hold', until: (request.urlExpiresAt ?? Date.now()) + 1000 };
     return { kind: 'pass' };
   };
-  proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint], fault, uploadBytesPerSecond: UPLINK });
+  proxy = await env.startProxy({ upstreams: [inject('s3').endpoint], fault, uploadBytesPerSecond: UPLINK });
   const s3ThroughProxy = { ...inject('s3'), endpoint: proxy.url };
   const port = await freePort();
-  const startDemo = () => startDemoProcess({ s3: s3ThroughProxy, port, dist: env.dist, urlLifetime: URL_LIFETIME });
+  const startDemo = () => env.startDemo({ s3: s3ThroughProxy, port, urlLifetime: URL_LIFETIME });
   demo = await startDemo();
   const url = `http://127.0.0.1:${port}/`;
 

@@ -9,10 +9,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
-import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
+import type { FaultProxy } from '../harness/startFaultProxy.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import type { Command } from '../helpers/startCommand.js';
-import { startDemoProcess } from '../helpers/startDemoProcess.js';
 import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 
 const MiB = 1024 * 1024;
@@ -25,12 +24,8 @@ let sha256: string;
 
 beforeAll(async () => {
   const ports = [await freePort(), await freePort()];
-  replicas = await Promise.all(
-    ports.map(async (port) => ({ ...(await startDemoProcess({ s3: inject('s3'), port, dist: env.dist })), url: `http://127.0.0.1:${port}` })),
-  );
-  for (const replica of replicas) env.stopAfterAll(() => replica.stop());
-  balancer = await startFaultProxy({ upstreams: replicas.map((replica) => replica.url) });
-  env.stopAfterAll(() => balancer.close());
+  replicas = await Promise.all(ports.map(async (port) => ({ ...(await env.startDemo({ s3: inject('s3'), port })), url: `http://127.0.0.1:${port}` })));
+  balancer = await env.startProxy({ upstreams: replicas.map((replica) => replica.url) });
   const bytes = randomBytes(64 * MiB);
   path = join(env.workDir, 'replicated.bin');
   await writeFile(path, bytes);

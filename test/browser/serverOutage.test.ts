@@ -10,10 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
-import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import type { Command } from '../helpers/startCommand.js';
-import { startDemoProcess } from '../helpers/startDemoProcess.js';
 import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
@@ -23,20 +20,16 @@ const UPLINK = 3_000_000;
 const OUTAGE_MS = 60_000;
 
 const env = useDemoProcessEnv('outage-test');
-let proxy: FaultProxy | undefined;
-let demo: Command | undefined;
-env.stopAfterAll(async () => proxy?.close());
-env.stopAfterAll(async () => demo?.stop());
 
 it('goes on through a 60-second outage of the upload server, shows that it waits, and completes once the server is back', { timeout: 300_000 }, async () => {
   const bytes = randomBytes(FILE_SIZE);
   const path = join(env.workDir, 'deploy.bin');
   await writeFile(path, bytes);
   // The proxy in front of S3 is only the 3 MB/s uplink here: no fault.
-  proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint], uploadBytesPerSecond: UPLINK });
+  const proxy = await env.startProxy({ upstreams: [inject('s3').endpoint], uploadBytesPerSecond: UPLINK });
   const port = await freePort();
-  const startDemo = () => startDemoProcess({ s3: { ...inject('s3'), endpoint: proxy!.url }, port, dist: env.dist });
-  demo = await startDemo();
+  const startDemo = () => env.startDemo({ s3: { ...inject('s3'), endpoint: proxy.url }, port });
+  const demo = await startDemo();
 
   const page = await env.browser.newPage();
   const middlewareCalls: number[] = [];
@@ -58,7 +51,7 @@ it('goes on through a 60-second outage of the upload server, shows that it waits
   expect(await card.locator('[data-testid=status]').innerText()).toMatch(/waiting for the upload server/);
   await page.waitForTimeout(downAt + OUTAGE_MS - Date.now());
   const upAt = Date.now();
-  demo = await startDemo();
+  await startDemo();
 
   await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 120_000 });
   const watch = await readUploadWatch(page);

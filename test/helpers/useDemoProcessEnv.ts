@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../harness/startFaultProxy.js';
 import { launchChromium } from './launchChromium.js';
-import { buildDemoPage } from './startDemoProcess.js';
+import type { Command } from './startCommand.js';
+import { buildDemoPage, startDemoProcess, type DemoProcessOptions } from './startDemoProcess.js';
 import { createTestS3Client } from './testServer.js';
 
 export interface DemoProcessEnv {
@@ -16,8 +18,12 @@ export interface DemoProcessEnv {
   workDir: string;
   /** The demo page, built for this test file (pass it to `startDemoProcess`). */
   dist: string;
-  /** Runs `stop` after the file's tests (a demo process, a proxy), newest first. */
+  /** Runs `stop` after the file's tests, newest first. */
   stopAfterAll(stop: () => Promise<unknown>): void;
+  /** Starts a fault proxy, closed after the file's tests. */
+  startProxy(options: FaultProxyOptions): Promise<FaultProxy>;
+  /** Starts the demo's process on this file's built page, stopped after the file's tests (a no-op once it has ended). */
+  startDemo(options: Omit<DemoProcessOptions, 'dist'>): Promise<Command>;
 }
 
 /**
@@ -29,6 +35,16 @@ export function useDemoProcessEnv(name: string): DemoProcessEnv {
   const env = {} as DemoProcessEnv;
   const stops: Array<() => Promise<unknown>> = [];
   env.stopAfterAll = (stop) => stops.push(stop);
+  env.startProxy = async (options) => {
+    const proxy = await startFaultProxy(options);
+    env.stopAfterAll(() => proxy.close());
+    return proxy;
+  };
+  env.startDemo = async (options) => {
+    const demo = await startDemoProcess({ ...options, dist: env.dist });
+    env.stopAfterAll(() => demo.stop());
+    return demo;
+  };
   beforeAll(async () => {
     env.workDir = await mkdtemp(join(tmpdir(), `${name}-`));
     [env.browser, env.dist] = await Promise.all([launchChromium(), buildDemoPage(join(env.workDir, 'dist'))]);
