@@ -25,6 +25,23 @@ export interface Ratio {
   met: boolean;
 }
 
+/**
+ * One contender's course through one round, sampled as it ran: what a chart over time is drawn
+ * from. A running total (`bytes sent`, `files stored`) is drawn as its rate, a level (`heap bytes`)
+ * as it is.
+ */
+export interface Trace {
+  /** The contender, named as in the section's measurements. */
+  name: string;
+  /** The round it was sampled in, from 1: the one whose figure is nearest the contender's median. */
+  round: number;
+  quantity: 'bytes sent' | 'files stored' | 'heap bytes';
+  /** How the figures were taken where that differs between contenders, in a few words. */
+  note?: string;
+  /** Ms since the round's clock started, ascending, and the quantity then: `[ms, value]`. */
+  samples: Array<[number, number]>;
+}
+
 export interface BenchSection {
   /** Short and stable, the key in the JSON file: `signing`, `md5`, `bigFile`, ... */
   id: string;
@@ -35,6 +52,8 @@ export interface BenchSection {
   ratios: Ratio[];
   /** Anything else worth printing (errors seen, versions). */
   notes?: string[];
+  /** Samples over time of one round per contender, where the benchmark records them. */
+  traces?: Trace[];
 }
 
 export function median(values: number[]): number {
