@@ -3,6 +3,7 @@
  * plain parallel presigned PUTs with no Uppy (the ceiling), and the stock `@uppy/aws-s3` 6.
  */
 import { alternate, measurement, ratioOf, type BenchSection } from './benchReport.js';
+import { medianRoundTrace } from './medianRoundTrace.js';
 import type { Contender, UploadBench } from './startUploadBench.js';
 
 const MiB = 1024 * 1024;
@@ -40,9 +41,11 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
   const { path, size, latencyMs = 0, rounds = 5, log = console.log } = options;
   const minOverStock = options.minOverStock ?? (latencyMs === 0 ? 0.95 : 1.8);
   const runs: string[] = [];
+  const progress: Record<Contender, Array<Array<[number, number]>>> = { ours: [], 'ours-no-md5': [], plain: [], stock: [] };
   const upload = (contender: Contender) => async () => {
     const run = await bench.run(contender, [path], { latencyMs });
     runs.push(`${contender} ${(run.ms / 1000).toFixed(2)} s`);
+    progress[contender].push(run.progress.map(([ms, bytes]) => [ms, bytes]));
     return size / MiB / (run.ms / 1000);
   };
   const setting = latencyMs === 0 ? 'loopback' : `${latencyMs} ms latency`;
@@ -64,5 +67,11 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
     measurements: [ours, noMd5, plain, stock],
     ratios: [ratioOf(ours, plain, { min: 0.85 }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
     notes: [`runs in order: ${runs.join(', ')}`],
+    traces: [
+      medianRoundTrace(ours, progress.ours, 'bytes sent'),
+      medianRoundTrace(noMd5, progress['ours-no-md5'], 'bytes sent'),
+      medianRoundTrace(plain, progress.plain, 'bytes sent', 'counted per finished part'),
+      medianRoundTrace(stock, progress.stock, 'bytes sent'),
+    ],
   };
 }

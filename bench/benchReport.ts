@@ -67,6 +67,12 @@ export function measurement(name: string, unit: string, values: number[]): Measu
   return { name, unit, values, median: median(values) };
 }
 
+/** The index of the value nearest the median (the first of equals): which round to show as typical. */
+export function medianIndex(values: number[]): number {
+  const middle = median(values);
+  return values.reduce((best, value, index) => (Math.abs(value - middle) < Math.abs(values[best]! - middle) ? index : best), 0);
+}
+
 /** `value` read against a target: at least `min`, at most `max`. */
 export function ratio(name: string, value: number, target: { min?: number; max?: number } = {}): Ratio {
   const met = (target.min === undefined || value >= target.min) && (target.max === undefined || value <= target.max);

@@ -1,6 +1,7 @@
 /** Many small files at once: our plugin against the stock `@uppy/aws-s3` 6, files per second. */
 import { alternate, measurement, ratioOf, type BenchSection } from './benchReport.js';
 import { CONTENDER_NAMES } from './benchBigFile.js';
+import { medianRoundTrace } from './medianRoundTrace.js';
 import type { UploadBench } from './startUploadBench.js';
 
 export interface SmallFilesOptions {
@@ -16,8 +17,10 @@ export interface SmallFilesOptions {
 
 export async function benchSmallFiles(bench: UploadBench, options: SmallFilesOptions): Promise<BenchSection> {
   const { paths, size, rounds = 5, log = console.log } = options;
+  const progress: Record<'ours' | 'stock', Array<Array<[number, number]>>> = { ours: [], stock: [] };
   const upload = (contender: 'ours' | 'stock') => async () => {
     const run = await bench.run(contender, paths);
+    progress[contender].push(run.progress.map(([ms, , files]) => [ms, files]));
     return paths.length / (run.ms / 1000);
   };
   const values = await alternate(rounds, { ours: upload('ours'), stock: upload('stock') }, (name, round, value) =>
@@ -33,5 +36,6 @@ export async function benchSmallFiles(bench: UploadBench, options: SmallFilesOpt
       `the stock plugin: a presigned POST form), 6 at a time. Plain loopback, ${rounds} rounds, alternated.`,
     measurements: [ours, stock],
     ratios: [ratioOf(ours, stock)],
+    traces: [medianRoundTrace(ours, progress.ours, 'files stored'), medianRoundTrace(stock, progress.stock, 'files stored')],
   };
 }

@@ -35,5 +35,9 @@ export async function benchUploadMemory(bench: UploadBench, options: UploadMemor
       `Allowance: limit × part size × 2 + 64 MiB = ${allowance / MiB} MiB.`,
     measurements: [peak, used],
     ratios: [ratio('peak / allowance', peak.median / (allowance / MiB), { max: 1 })],
+    traces: [
+      { name: 'page JS heap', round: 1, quantity: 'heap bytes', samples: run.heap!.map(([ms, total]) => [ms, total]) },
+      { name: 'of it V8 heap (no ArrayBuffers)', round: 1, quantity: 'heap bytes', samples: run.heap!.map(([ms, , used]) => [ms, used]) },
+    ],
   };
 }

@@ -57,6 +57,8 @@ export interface UploadRun extends RunResult {
   /** Peak of V8's used heap alone, bytes. */
   peakUsedHeapBytes?: number;
   heapSamples?: number;
+  /** Every heap sample: `[ms since sampling started, just before the upload, heap bytes, of it V8's used heap]`. */
+  heap?: Array<[number, number, number]>;
   /** CPU ticks (1/100 s) by `process / thread`, with `cpuOf`. */
   cpu?: Map<string, Ticks>;
 }
@@ -138,13 +140,14 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
           await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: uploadBytesPerSecond });
         }
         let peak = { used: 0, total: 0 };
-        let samples = 0;
+        const samples: Array<[number, number, number]> = [];
         let sampling = heapSampleMs > 0;
         const sampler = (async () => {
+          const started = performance.now();
           while (sampling) {
             const heap = await heapBytes(cdp);
             peak = { used: Math.max(peak.used, heap.used), total: Math.max(peak.total, heap.total) };
-            samples += 1;
+            samples.push([Math.round(performance.now() - started), heap.total, heap.used]);
             await new Promise((resolve) => setTimeout(resolve, heapSampleMs));
           }
         })();
@@ -162,7 +165,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         if (stored.length !== result.files || bytes !== result.bytes) {
           throw new Error(`${contender}: the bucket holds ${stored.length} objects, ${bytes} bytes; the page sent ${result.files} files, ${result.bytes} bytes`);
         }
-        const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples } : {};
+        const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples.length, heap: samples } : {};
         return { ...result, ...heap, ...(before ? { cpu } : {}) };
       } finally {
         await page.close();

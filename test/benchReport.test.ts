@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { alternate, measurement, median, ratio, ratioOf } from '../bench/benchReport.js';
+import { alternate, measurement, median, medianIndex, ratio, ratioOf } from '../bench/benchReport.js';
 import { formatMarkdown } from '../bench/formatMarkdown.js';
+import { medianRoundTrace } from '../bench/medianRoundTrace.js';
 
 describe('benchReport', () => {
   it('takes the median of odd and even counts', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it('finds the round nearest the median, the first of equals, and keeps its samples as the trace', () => {
+    expect(medianIndex([146, 154, 140, 160, 160])).toBe(1);
+    expect(medianIndex([4, 1, 3, 2])).toBe(2);
+    const ours = measurement('ours', 'MiB/s', [100, 300, 200]);
+    const byRound: Array<Array<[number, number]>> = [[[0, 0], [10, 1]], [[0, 0], [10, 3]], [[0, 0], [10, 2]]];
+    expect(medianRoundTrace(ours, byRound, 'bytes sent', 'a note')).toEqual({ name: 'ours', round: 3, quantity: 'bytes sent', note: 'a note', samples: [[0, 0], [10, 2]] });
+    expect(() => medianRoundTrace(ours, byRound.slice(0, 2), 'bytes sent')).toThrow('ours: no samples for round 3 (2 rounds sampled)');
   });
 
   it('reads a ratio against its target', () => {

@@ -2,7 +2,8 @@
  * The upload benchmarks (`npm run bench`), shortened: every contender (our plugin with and without
  * MD5, plain presigned PUTs, the stock `@uppy/aws-s3` 6) uploads real files from disk in Chromium
  * into radosgw, the bucket is checked to hold exactly what the page sent after each run and left
- * empty, and the sections have the report's shape. Figures are printed, not asserted.
+ * empty, and the sections have the report's shape, with the pace of each contender's run over time
+ * (its trace) ending at all it sent. Figures are printed, not asserted.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -45,6 +46,15 @@ it('uploads one file four ways, with and without added latency, and leaves the b
       ['our plugin, MD5 / stock @uppy/aws-s3 6', latencyMs === 0 ? 0.95 : 1.8],
       ['our plugin, MD5 / our plugin, no MD5', undefined],
     ]);
+    expect(section.traces!.map((trace) => [trace.name, trace.round, trace.quantity])).toEqual(section.measurements.map((m) => [m.name, 1, 'bytes sent']));
+    for (const [i, trace] of section.traces!.entries()) {
+      const ms = trace.samples.map(([at]) => at);
+      expect(ms).toEqual([...ms].sort((a, b) => a - b));
+      expect(trace.samples[0]).toEqual([0, 0]);
+      // The last sample is taken as the clock stops, and by then every byte was sent.
+      expect(trace.samples.at(-1)![0]).toBeCloseTo((20 / section.measurements[i]!.median) * 1000, -1);
+      expect(trace.samples.at(-1)![1]).toBe(20 * MiB);
+    }
     console.log(`[numbers] ${formatSection(section)}`);
   }
   const s3 = createTestS3Client();
@@ -59,6 +69,10 @@ it('uploads many small files with our plugin and the stock one', { timeout: 60_0
     ['our plugin, MD5', 'files/s'],
     ['stock @uppy/aws-s3 6', 'files/s'],
   ]);
+  expect(section.traces!.map((trace) => [trace.name, trace.quantity, trace.samples.at(-1)![1]])).toEqual([
+    ['our plugin, MD5', 'files stored', 12],
+    ['stock @uppy/aws-s3 6', 'files stored', 12],
+  ]);
   console.log(`[numbers] ${formatSection(section)}`);
 });
 
@@ -68,5 +82,9 @@ it('samples the page heap during an upload', { timeout: 60_000 }, async () => {
   expect(peak!.median).toBeGreaterThan(0);
   expect(v8!.median).toBeLessThanOrEqual(peak!.median);
   expect(section.ratios[0]).toMatchObject({ name: 'peak / allowance', max: 1 });
+  const [heap, v8Heap] = section.traces!;
+  expect(heap!.samples.length).toBeGreaterThan(2);
+  expect(Math.max(...heap!.samples.map(([, bytes]) => bytes)) / MiB).toBe(peak!.median);
+  expect(Math.max(...v8Heap!.samples.map(([, bytes]) => bytes)) / MiB).toBe(v8!.median);
   console.log(`[numbers] ${formatSection(section)}`);
 });
