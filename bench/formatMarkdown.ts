@@ -9,15 +9,20 @@ function target(ratio: Ratio): string {
 
 /**
  * The results as Markdown: one table of every ratio against its target, then each benchmark's
- * medians with every round's figure.
+ * setup, its chart where it has one, and its medians with every round's figure.
+ *
+ * @param charts Each chart's path from where the Markdown goes, by section id (see writeCharts).
  */
-export function formatMarkdown(sections: BenchSection[], header: string): string {
+export function formatMarkdown(sections: BenchSection[], header: string, charts: Record<string, string> = {}): string {
   const lines = [header, '', '| benchmark | ratio | value | target |', '|---|---|---:|---|'];
   for (const section of sections) {
     for (const ratio of section.ratios) lines.push(`| ${section.title} | ${ratio.name} | ${figure(ratio.value)} | ${target(ratio)} |`);
   }
   for (const section of sections) {
-    lines.push('', `#### ${section.title}`, '', section.setup, '', '| contender | median | every round |', '|---|---:|---|');
+    lines.push('', `#### ${section.title}`, '', section.setup, '');
+    const chart = charts[section.id];
+    if (chart !== undefined) lines.push(`![${section.title}: ${section.traces ? 'every round and the pace over time' : 'every round'} of each contender](${chart})`, '');
+    lines.push('| contender | median | every round |', '|---|---:|---|');
     for (const m of section.measurements) lines.push(`| ${m.name} | ${figure(m.median)} ${m.unit} | ${m.values.map(figure).join(', ')} |`);
   }
   return `${lines.join('\n')}\n`;

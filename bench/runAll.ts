@@ -1,10 +1,11 @@
 /**
  * `npm run bench`: every benchmark on this machine, each comparison side by side in one run
  * (contenders alternated, several rounds), medians and ratios printed, and the results written
- * to bench/results/latest.json and latest.md (the table the README shows).
+ * to bench/results/latest.json and latest.md (the table the README shows), with one SVG chart per
+ * benchmark beside them (bench/writeCharts.ts).
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
  * runs some of them (ids: signing, md5, bigFile, bigFile50ms, smallFiles, memory);
- * `npm run bench -- --readme` also puts the table into README.md's performance section.
+ * `npm run bench -- --readme` also puts the table and the charts into README.md's performance section.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import { formatSection } from './formatSection.js';
 import { benchMd5 } from './md5Throughput.js';
 import { benchSigningThroughput } from './signingThroughput.js';
 import { startUploadBench } from './startUploadBench.js';
+import { writeCharts } from './writeCharts.js';
 import { writeRandomFile } from './writeRandomFile.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -80,17 +82,23 @@ const header =
   `local Ceph radosgw; ${minutes.toFixed(1)} minutes in all.`;
 const results = new URL('./results/', import.meta.url);
 await mkdir(results, { recursive: true });
-await writeFile(new URL('latest.json', results), `${JSON.stringify({ measuredAt: new Date().toISOString(), minutes, sections }, null, 2)}\n`);
-const table = formatMarkdown(sections, header);
-await writeFile(new URL('latest.md', results), table);
+const json = JSON.stringify({ measuredAt: new Date().toISOString(), minutes, sections }, null, 2);
+// Each list of numbers (a round's figures, one sample) on one line, or the traces' samples take thousands of lines.
+// An indented list opens with a line break, which a JSON string never holds.
+const compact = json.replace(/\[\n\s*(-?[\d.e+-]+(?:,\n\s*-?[\d.e+-]+)*)\n\s*\]/g, (_, list: string) => `[${list.split(/,\n\s*/).join(', ')}]`);
+await writeFile(new URL('latest.json', results), `${compact}\n`);
+const charts = await writeCharts(sections, results, `npm run bench, ${new Date().toISOString().slice(0, 10)}`);
+await writeFile(new URL('latest.md', results), formatMarkdown(sections, header, charts));
 if (process.argv.includes('--readme')) {
   const readme = new URL('../README.md', import.meta.url);
   const text = await readFile(readme, 'utf8');
   const block = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
   if (!block.test(text)) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block');
+  const table = formatMarkdown(sections, header, Object.fromEntries(Object.entries(charts).map(([id, file]) => [id, `bench/results/${file}`])));
   await writeFile(readme, text.replace(block, (_, start: string, end: string) => `${start}${table}${end}`));
 }
 const ratios = sections.flatMap((section) => section.ratios.filter((ratio) => ratio.min !== undefined || ratio.max !== undefined));
 const missed = ratios.filter((ratio) => !ratio.met);
 console.log(`${header}\nTargets met: ${ratios.length - missed.length} of ${ratios.length}${missed.map((ratio) => `\n  missed: ${ratio.name} = ${ratio.value.toFixed(2)}`).join('')}`);
-console.log(`Written: bench/results/latest.json, bench/results/latest.md${process.argv.includes('--readme') ? ', README.md' : ''}`);
+const chartFiles = Object.values(charts).map((file) => `bench/results/${file}`);
+console.log(`Written: bench/results/latest.json, bench/results/latest.md, ${chartFiles.join(', ')}${process.argv.includes('--readme') ? ', README.md' : ''}`);

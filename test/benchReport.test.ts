@@ -47,4 +47,16 @@ describe('benchReport', () => {
     expect(text).toContain('| One file | ours / stock | 2 | ≥ 2.5 ✗ missed |');
     expect(text).toContain('| ours | 110 MiB/s | 100, 120 |');
   });
+
+  it("shows a section's chart between its setup and its table, where it has one", () => {
+    const a = measurement('ours', 'MiB/s', [100, 120]);
+    const sections = [
+      { id: 'x', title: 'One file', setup: 'How.', measurements: [a], ratios: [] },
+      { id: 'y', title: 'Memory', setup: 'Once.', measurements: [measurement('peak', 'MiB', [5])], ratios: [] },
+    ];
+    const text = formatMarkdown(sections, 'Header.', { x: 'bench/results/x.svg' });
+    expect(text).toContain('#### One file\n\nHow.\n\n![One file: every round of each contender](bench/results/x.svg)\n\n| contender |');
+    expect(text).toContain('#### Memory\n\nOnce.\n\n| contender |');
+    expect(formatMarkdown(sections, 'Header.')).not.toContain('![');
+  });
 });
