@@ -7,6 +7,15 @@ function target(ratio: Ratio): string {
   return `${bounds} ${ratio.met ? '✓ met' : '✗ missed'}`;
 }
 
+/** What a section's chart shows, in words, for its image's alt text (as formatChart draws it). */
+function drawn(section: BenchSection): string {
+  const shown = section.measurements.some((m) => m.values.length > 1) ? ['every round of each contender and its median'] : [];
+  const quantity = section.traces?.[0]?.quantity;
+  if (quantity === 'heap bytes') shown.push('the heap over time');
+  else if (quantity !== undefined) shown.push(`each contender's median round over time (${quantity})`);
+  return shown.join('; ');
+}
+
 /**
  * The results as Markdown: one table of every ratio against its target, then each benchmark's
  * setup, its chart where it has one, and its medians with every round's figure.
@@ -21,7 +30,7 @@ export function formatMarkdown(sections: BenchSection[], header: string, charts:
   for (const section of sections) {
     lines.push('', `#### ${section.title}`, '', section.setup, '');
     const chart = charts[section.id];
-    if (chart !== undefined) lines.push(`![${section.title}: ${section.traces ? 'every round and the pace over time' : 'every round'} of each contender](${chart})`, '');
+    if (chart !== undefined) lines.push(`![${section.title}: ${drawn(section)}](${chart})`, '');
     lines.push('| contender | median | every round |', '|---|---:|---|');
     for (const m of section.measurements) lines.push(`| ${m.name} | ${figure(m.median)} ${m.unit} | ${m.values.map(figure).join(', ')} |`);
   }

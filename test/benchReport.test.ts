@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternate, measurement, median, medianIndex, ratio, ratioOf } from '../bench/benchReport.js';
+import { alternate, measurement, median, medianIndex, ratio, ratioOf, type Trace } from '../bench/benchReport.js';
 import { formatMarkdown } from '../bench/formatMarkdown.js';
 import { medianRoundTrace } from '../bench/medianRoundTrace.js';
 
@@ -50,13 +50,18 @@ describe('benchReport', () => {
 
   it("shows a section's chart between its setup and its table, where it has one", () => {
     const a = measurement('ours', 'MiB/s', [100, 120]);
+    const heap: Trace = { name: 'heap', round: 1, quantity: 'heap bytes', samples: [[0, 1]] };
     const sections = [
-      { id: 'x', title: 'One file', setup: 'How.', measurements: [a], ratios: [] },
-      { id: 'y', title: 'Memory', setup: 'Once.', measurements: [measurement('peak', 'MiB', [5])], ratios: [] },
+      { id: 'x', title: 'One file', setup: 'How.', measurements: [a], ratios: [], traces: [{ ...heap, name: 'ours', quantity: 'bytes sent' as const }] },
+      { id: 'y', title: 'Memory', setup: 'Once.', measurements: [measurement('peak', 'MiB', [5])], ratios: [], traces: [heap] },
+      { id: 'z', title: 'Once', setup: 'No chart.', measurements: [measurement('peak', 'MiB', [5])], ratios: [] },
     ];
-    const text = formatMarkdown(sections, 'Header.', { x: 'bench/results/x.svg' });
-    expect(text).toContain('#### One file\n\nHow.\n\n![One file: every round of each contender](bench/results/x.svg)\n\n| contender |');
-    expect(text).toContain('#### Memory\n\nOnce.\n\n| contender |');
+    const text = formatMarkdown(sections, 'Header.', { x: 'bench/results/x.svg', y: 'bench/results/y.svg' });
+    expect(text).toContain(
+      "#### One file\n\nHow.\n\n![One file: every round of each contender and its median; each contender's median round over time (bytes sent)](bench/results/x.svg)\n\n| contender |",
+    );
+    expect(text).toContain('#### Memory\n\nOnce.\n\n![Memory: the heap over time](bench/results/y.svg)\n\n| contender |');
+    expect(text).toContain('#### Once\n\nNo chart.\n\n| contender |');
     expect(formatMarkdown(sections, 'Header.')).not.toContain('![');
   });
 });
