@@ -6,7 +6,7 @@
  * test/output/timeline.png. The stock uploader gets a row per part from what its events allow.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -113,4 +113,77 @@ it('shows a row per part for the stock uploader, from the part completions its e
   const rows = await readRows(page);
   expect(rows.map((row) => [row.part, row.state, row.puts])).toEqual([1, 2, 3, 4, 5].map((n) => [String(n), 'stored', 1]));
   expect(await page.locator('[data-testid=timeline] .legend').innerText()).toContain('inferred');
+});
+
+it('keeps up with a 5 GiB file of 640 parts: every event costs the same, however many parts came before', { timeout: 120_000 }, async () => {
+  const port = await freePort();
+  await env.startDemo({ s3: inject('s3'), port });
+  const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`http://127.0.0.1:${port}/`);
+  // A sparse 5 GiB file on disk: Chromium reads its size, nothing is uploaded.
+  const path = join(env.workDir, 'five.bin');
+  await writeFile(path, '');
+  await truncate(path, 5 * 1024 * MiB);
+  await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+  await page.locator('[data-testid=file]').waitFor();
+
+  // What the plugin would emit for 640 parts of 8 MiB, each PUT reporting progress 32 times,
+  // with the file's upload-progress beside each (the panel listens to both).
+  const cost = await page.evaluate(async ({ parts, partSize }) => {
+    const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
+    const file = uppy.getFiles()[0]!;
+    const emit = (event: Record<string, unknown>) => uppy.emit('s3-resumable:timeline', file, event as never);
+    let at = Date.now() - parts * 100;
+    let put = 0;
+    // ms spent in the timeline's events per event, per part; and in the file's upload-progress (Uppy's own state update and the panel).
+    const spent: number[] = [];
+    let progressMs = 0;
+    emit({ type: 'run-start', uploadId: 'u', key: 'k', parts, partSize, resumed: false, at });
+    for (let partNumber = 1; partNumber <= parts; partNumber += 1) {
+      let started = performance.now();
+      let inTimeline = 0;
+      put += 1;
+      emit({ type: 'hash-start', partNumber, at: (at += 5) });
+      emit({ type: 'hash-end', partNumber, at: (at += 10) });
+      emit({ type: 'sign-start', partNumbers: [partNumber], resigned: [], at: (at += 1) });
+      emit({ type: 'sign-end', partNumbers: [partNumber], ok: true, at: (at += 5) });
+      emit({ type: 'put-start', put, partNumber, attempt: 1, url: 'https://s3/x', expiresAt: at + 900_000, at: (at += 1) });
+      for (let step = 1; step <= 32; step += 1) {
+        const bytesSent = (partSize / 32) * step;
+        emit({ type: 'put-progress', put, partNumber, bytesSent, at: (at += 2) });
+        inTimeline += performance.now() - started;
+        started = performance.now();
+        uppy.emit('upload-progress', uppy.getFile(file.id), { uploadStarted: at, bytesUploaded: (partNumber - 1) * partSize + bytesSent, bytesTotal: parts * partSize });
+        progressMs += performance.now() - started;
+        started = performance.now();
+      }
+      emit({ type: 'put-end', put, partNumber, attempt: 1, bytesSent: partSize, outcome: 'stored', status: 200, at: (at += 1) });
+      inTimeline += performance.now() - started;
+      spent.push(inTimeline / (5 + 32 + 1));
+    }
+    // A few more changes after the stream, a redraw each: what a redraw of 640 parts costs.
+    for (let n = 0; n < 6; n += 1) {
+      emit({ type: 'retry', partNumber: 1 + n, reason: 'network', delayMs: 0, at: (at += 1) });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    emit({ type: 'run-end', outcome: 'complete', at: at + 1 });
+    const draws = performance.getEntriesByName('part timeline: draw').map((entry) => entry.duration);
+    const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+    return { first64: mean(spent.slice(0, 64)), last64: mean(spent.slice(-64)), all: mean(spent), progress: progressMs / (parts * 32), draws };
+  }, { parts: 640, partSize: 8 * MiB });
+
+  const rows = await readRows(page);
+  expect(rows).toHaveLength(640);
+  expect(rows.every((row) => row.state === 'stored' && row.puts === 1)).toBe(true);
+  expect(rows.filter((row) => row.retries === 1).map((row) => row.part)).toEqual(['1', '2', '3', '4', '5', '6']);
+  const canvasHeight = await page.locator('[data-testid=timeline] canvas').evaluate((canvas) => canvas.getBoundingClientRect().height);
+  expect(canvasHeight).toBeLessThanOrEqual(300); // a compact band, not 640 rows
+  expect(cost.draws.length).toBeGreaterThan(0);
+  const ms = (value: number) => `${(value * 1000).toFixed(1)} µs`;
+  const sortedDraws = cost.draws.sort((a, b) => a - b);
+  console.log(
+    `[numbers] timeline, 640 parts: ${ms(cost.all)} per timeline event (first 64 parts ${ms(cost.first64)}, last 64 ${ms(cost.last64)}); ` +
+      `Uppy's upload-progress beside it ${ms(cost.progress)}; ` +
+      `redraw median ${sortedDraws[Math.floor(sortedDraws.length / 2)]!.toFixed(1)} ms, max ${sortedDraws.at(-1)!.toFixed(1)} ms over ${sortedDraws.length} redraws`,
+  );
 });
