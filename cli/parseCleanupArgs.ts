@@ -7,11 +7,14 @@ export class UsageError extends Error {
 }
 
 export const cleanupUsage = `Usage: uppy-s3-resumable cleanup --older-than <duration> [options]
+       uppy-s3-resumable cleanup --started-before <time> [options]
 
-Aborts the incomplete multipart uploads created more than <duration> ago.
+Aborts the incomplete multipart uploads created more than <duration> ago, or before <time>.
 
 Options:
-  --older-than <duration>  required: 90s, 30m, 24h, 7d, 2w, or a sum such as 1d12h
+  --older-than <duration>  90s, 30m, 24h, 7d, 2w, or a sum such as 1d12h
+  --started-before <time>  an ISO 8601 time with its zone, e.g. 2026-11-30T05:00:00Z
+                           (say, the moment of a deploy); one of the two is required
   --prefix <prefix>        only keys starting with it, matched as S3 does ("uploads/1"
                            also covers "uploads/10/"); default: the whole bucket
   --bucket <name>          default: $S3_BUCKET
@@ -35,8 +38,10 @@ export interface CleanupArgs {
   s3: S3ClientConfig;
   bucket: string;
   prefix: string;
-  /** Milliseconds. */
+  /** Milliseconds (0 with `startedBefore`). */
   olderThan: number;
+  /** Uploads created before this instant are stale, instead of `olderThan`. */
+  startedBefore: Date | undefined;
   dryRun: boolean;
   json: boolean;
 }
@@ -59,6 +64,15 @@ export function parseDuration(text: string): number {
   for (const [, amount, unit] of text.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(amount) * (UNIT_MS[unit as string] as number);
   if (!Number.isSafeInteger(total)) throw new RangeError(`expected ${expected}, got "${text}", which is too long`);
   return total;
+}
+
+/** An ISO 8601 date and time with its zone (`Z` or `+01:00`): a time without one would mean another instant on each machine. */
+function parseInstant(text: string): Date {
+  const time = Date.parse(text);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(text) || Number.isNaN(time)) {
+    throw new UsageError(`--started-before: expected an ISO 8601 time with its zone such as 2026-11-30T05:00:00Z, got ${JSON.stringify(text)}`);
+  }
+  return new Date(time);
 }
 
 /** How to reach S3, from S3_ENDPOINT and friends; without S3_ENDPOINT, AWS as the SDK finds it. */
@@ -91,6 +105,7 @@ export function parseCleanupArgs(argv: readonly string[], env: NodeJS.ProcessEnv
       args: [...argv],
       options: {
         'older-than': { type: 'string' },
+        'started-before': { type: 'string' },
         prefix: { type: 'string', default: '' },
         bucket: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
@@ -107,12 +122,21 @@ export function parseCleanupArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (values.help) return { help: true };
 
   const olderThanText = values['older-than'];
-  if (olderThanText === undefined) throw new UsageError('--older-than is required: how old an upload must be to be aborted, e.g. --older-than 24h');
-  let olderThan: number;
-  try {
-    olderThan = parseDuration(olderThanText);
-  } catch (error) {
-    throw new UsageError(`--older-than: ${(error as Error).message}`);
+  const startedBeforeText = values['started-before'];
+  if (olderThanText !== undefined && startedBeforeText !== undefined) throw new UsageError('Give --older-than or --started-before, not both');
+  if (olderThanText === undefined && startedBeforeText === undefined) {
+    throw new UsageError('--older-than is required: how old an upload must be to be aborted, e.g. --older-than 24h (or --started-before <time>)');
+  }
+  let olderThan = 0;
+  let startedBefore: Date | undefined;
+  if (startedBeforeText !== undefined) {
+    startedBefore = parseInstant(startedBeforeText);
+  } else {
+    try {
+      olderThan = parseDuration(olderThanText as string);
+    } catch (error) {
+      throw new UsageError(`--older-than: ${(error as Error).message}`);
+    }
   }
 
   const bucket = values.bucket ?? env.S3_BUCKET;
@@ -120,5 +144,5 @@ export function parseCleanupArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const { prefix } = values;
   if (Buffer.byteLength(prefix) > 1024) throw new UsageError('--prefix must be at most 1024 bytes, as S3 keys are');
 
-  return { help: false, s3: s3FromEnv(env), bucket, prefix, olderThan, dryRun: values['dry-run'], json: values.json };
+  return { help: false, s3: s3FromEnv(env), bucket, prefix, olderThan, startedBefore, dryRun: values['dry-run'], json: values.json };
 }

@@ -46,12 +46,13 @@ function printEvent(event: CleanupEvent, now: Date): void {
   else console.log(line);
 }
 
-function summary({ bucket, prefix, olderThan }: CleanupArgs, report: CleanupReport): string {
+function summary({ bucket, prefix, olderThan, startedBefore }: CleanupArgs, report: CleanupReport): string {
   const where = `${prefix === '' ? '' : `under "${prefix}" `}in bucket "${bucket}"`;
   const found = `${report.stale.length} of ${report.scanned} incomplete uploads ${where}`;
-  if (report.dryRun) return `Dry run: ${found} are older than ${formatAge(olderThan)} and would be aborted; ${report.kept} younger kept.`;
+  const cut = startedBefore ? `were started before ${startedBefore.toISOString()}` : `were older than ${formatAge(olderThan)}`;
+  if (report.dryRun) return `Dry run: ${found} ${startedBefore ? cut : `are older than ${formatAge(olderThan)}`} and would be aborted; ${report.kept} younger kept.`;
   const extra = [report.gone.length > 0 ? `${report.gone.length} already gone` : '', report.failed.length > 0 ? `${report.failed.length} failed` : ''].filter(Boolean);
-  return `${found} were older than ${formatAge(olderThan)}: ${report.aborted.length} aborted${extra.map((text) => `, ${text}`).join('')}; ${report.kept} younger kept.`;
+  return `${found} ${cut}: ${report.aborted.length} aborted${extra.map((text) => `, ${text}`).join('')}; ${report.kept} younger kept.`;
 }
 
 async function cleanup(argv: string[]): Promise<number> {
@@ -67,16 +68,17 @@ async function cleanup(argv: string[]): Promise<number> {
     console.log(cleanupUsage);
     return 0;
   }
-  const { s3, bucket, prefix, olderThan, dryRun, json } = args;
+  const { s3, bucket, prefix, olderThan, startedBefore, dryRun, json } = args;
   const now = new Date();
   let report;
   try {
-    report = await cleanupStaleUploads({ s3, bucket, prefix, olderThan, dryRun, now, onUpload: json ? undefined : (event) => printEvent(event, now) });
+    // --started-before: stale is created before that instant (olderThan 0 as of then).
+    report = await cleanupStaleUploads({ s3, bucket, prefix, olderThan, dryRun, now: startedBefore ?? now, onUpload: json ? undefined : (event) => printEvent(event, now) });
   } catch (error) {
     console.error(`${NAME} cleanup: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  console.log(json ? JSON.stringify({ bucket, prefix, olderThan, ...report }, null, 2) : summary(args, report));
+  console.log(json ? JSON.stringify({ bucket, prefix, olderThan, startedBefore, ...report }, null, 2) : summary(args, report));
   return report.failed.length > 0 ? 1 : 0;
 }
 

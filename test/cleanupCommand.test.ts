@@ -44,8 +44,12 @@ function command(args: string[], vars: Record<string, string> = env): Promise<Re
   });
 }
 
-/** `--older-than` putting the cut at `cut`, as of now: the command's own clock starts a little later, moving it toward the fresh upload. */
-const sinceCut = () => `${Date.now() - cut}ms`;
+/**
+ * `--started-before` at the cut, between the two uploads. (An `--older-than` cut between them
+ * would move with the command's own clock: under load the command took over 4 s to start, and
+ * the fresh upload counted as old.)
+ */
+const atCut = () => new Date(cut).toISOString();
 
 async function uploadIdsUnder(): Promise<string[]> {
   const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }));
@@ -59,11 +63,10 @@ beforeAll(async () => {
   s3 = createTestS3Client();
   const create = async (key: string) => ({ key, uploadId: (await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }))).UploadId! });
   old = await create(`${prefix}old/abandoned.bin`);
-  // 1.5 s before the cut for stores that keep Initiated to the second; 4 s after it, as the
-  // command's start (node, tsx, the SDK) moves the cut later by its own clock.
+  // 1.5 s on either side of the cut, for stores that keep Initiated to the second.
   await sleep(1500);
   cut = Date.now();
-  await sleep(4000);
+  await sleep(1500);
   fresh = await create(`${prefix}fresh/in-progress.bin`);
 });
 afterAll(async () => {
@@ -74,30 +77,36 @@ afterAll(async () => {
 });
 
 it('--dry-run lists the old upload with its age, and leaves both', async () => {
-  const result = await command(['cleanup', '--dry-run', '--older-than', sinceCut(), '--prefix', prefix]);
+  const result = await command(['cleanup', '--dry-run', '--started-before', atCut(), '--prefix', prefix]);
   expect(result).toMatchObject({ code: 0, stderr: '' });
   const lines = result.stdout.trim().split('\n');
   expect(lines).toHaveLength(2);
   expect(lines[0]).toMatch(new RegExp(`^would abort: ${escape(old.key)} \\(upload ${escape(old.uploadId)}\\), started \\d+s ago$`));
-  expect(lines[1]).toMatch(
-    new RegExp(`^Dry run: 1 of 2 incomplete uploads under "${escape(prefix)}" in bucket "${escape(bucket)}" are older than \\d+s and would be aborted; 1 younger kept\\.$`),
+  expect(lines[1]).toBe(
+    `Dry run: 1 of 2 incomplete uploads under "${prefix}" in bucket "${bucket}" were started before ${atCut()} and would be aborted; 1 younger kept.`,
   );
   expect(await uploadIdsUnder()).toEqual([old.uploadId, fresh.uploadId].sort());
 });
 
+it('--older-than counts ages by the command\'s clock: an hour keeps both uploads', async () => {
+  const result = await command(['cleanup', '--dry-run', '--older-than', '1h', '--prefix', prefix]);
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  expect(result.stdout).toBe(`Dry run: 0 of 2 incomplete uploads under "${prefix}" in bucket "${bucket}" are older than 1h and would be aborted; 2 younger kept.\n`);
+});
+
 it('--json prints the report as JSON', async () => {
-  const result = await command(['cleanup', '--older-than', sinceCut(), '--prefix', prefix, '--bucket', bucket, '--dry-run', '--json']);
+  const result = await command(['cleanup', '--started-before', atCut(), '--prefix', prefix, '--bucket', bucket, '--dry-run', '--json']);
   expect(result).toMatchObject({ code: 0, stderr: '' });
   const report = JSON.parse(result.stdout) as Record<string, unknown>;
-  expect(report).toMatchObject({ bucket, prefix, dryRun: true, scanned: 2, kept: 1, aborted: [], gone: [], failed: [] });
+  expect(report).toMatchObject({ bucket, prefix, startedBefore: atCut(), dryRun: true, scanned: 2, kept: 1, aborted: [], gone: [], failed: [] });
   expect(report.stale).toEqual([{ key: old.key, uploadId: old.uploadId, initiated: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) }]);
 });
 
 it('without --dry-run, aborts the old upload and keeps the fresh one', async () => {
-  const result = await command(['cleanup', '--older-than', sinceCut(), '--prefix', prefix]);
+  const result = await command(['cleanup', '--started-before', atCut(), '--prefix', prefix]);
   expect(result).toMatchObject({ code: 0, stderr: '' });
   expect(result.stdout).toContain(`aborted: ${old.key} (upload ${old.uploadId}), started `);
-  expect(result.stdout).toMatch(/1 of 2 incomplete uploads under .* were older than .*: 1 aborted; 1 younger kept\.\n$/);
+  expect(result.stdout).toMatch(/1 of 2 incomplete uploads under .* were started before .*: 1 aborted; 1 younger kept\.\n$/);
   expect(await uploadIdsUnder()).toEqual([fresh.uploadId]);
 });
 

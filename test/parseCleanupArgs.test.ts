@@ -43,6 +43,7 @@ describe('parseCleanupArgs', () => {
       bucket: 'uploads',
       prefix: 'uploads/',
       olderThan: 86_400_000,
+      startedBefore: undefined,
       dryRun: true,
       json: true,
     });
@@ -64,6 +65,11 @@ describe('parseCleanupArgs', () => {
     expect(withKeys.s3).toEqual({ region: 'us-west-2', credentials: { accessKeyId: 'k', secretAccessKey: 's', sessionToken: 't' } });
   });
 
+  it('takes --started-before, an ISO 8601 time with its zone, instead of --older-than', () => {
+    expect(parseRun(['--started-before', '2026-11-30T05:00:00Z'], local)).toMatchObject({ olderThan: 0, startedBefore: new Date('2026-11-30T05:00:00Z') });
+    expect(parseRun(['--started-before', '2026-11-30T06:00:00.5+01:00'], local).startedBefore).toEqual(new Date('2026-11-30T05:00:00.500Z'));
+  });
+
   it('answers help for -h and --help, whatever else is missing', () => {
     expect(parseCleanupArgs(['-h'], {})).toEqual({ help: true });
     expect(parseCleanupArgs(['--help', '--older-than', 'nonsense'], {})).toEqual({ help: true });
@@ -80,6 +86,10 @@ describe('parseCleanupArgs', () => {
     [['--older-than', '1h'], { ...local, AWS_SECRET_ACCESS_KEY: undefined }, 'S3_ENDPOINT is set, so AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be too'],
     [['--older-than', '1h'], { ...local, S3_ENDPOINT: 'localhost' }, 'S3_ENDPOINT must be a URL'],
     [['--older-than', '1h', '--prefix', 'x'.repeat(1025)], local, '--prefix must be at most 1024 bytes'],
+    [['--older-than', '1h', '--started-before', '2026-11-30T05:00:00Z'], local, 'Give --older-than or --started-before, not both'],
+    [['--started-before', '2026-11-30T05:00:00'], local, '--started-before: expected an ISO 8601 time with its zone'],
+    [['--started-before', 'yesterday'], local, '--started-before: expected an ISO 8601 time with its zone'],
+    [['--started-before', '2026-13-40T05:00:00Z'], local, '--started-before: expected an ISO 8601 time with its zone'],
   ])('%j is a usage error', (argv, env, message) => {
     expect(() => parseCleanupArgs(argv, env)).toThrow(UsageError);
     expect(() => parseCleanupArgs(argv, env)).toThrow(message);
