@@ -244,7 +244,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
 
     // Monitor. A client that talks to it before it has won its election is refused with
     // "wrong fsid" (FACTS §4): wait for "leader" on its admin socket first.
-    log('starting the monitor');
+    log(`starting the monitor, in ${dir}`);
     await exec('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
     await exec('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);
     await exec('ceph-mon', ['-c', conf, '-i', 'a']);

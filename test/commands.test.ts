@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import { s3ConfigToEnv } from '../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from './helpers/launchChromium.js';
-import { cephDaemons, startedDaemons } from './helpers/cephDaemons.js';
+import { cephDaemons, daemonsIn, localS3Folder } from './helpers/cephDaemons.js';
 import { pressCtrlCTwice, startCommand, type Command } from './helpers/startCommand.js';
 import { createTestS3Client } from './helpers/testServer.js';
 
@@ -56,14 +56,13 @@ function envFor(bucket = inject('s3').bucket): Record<string, string> {
 
 describe('npm run demo', () => {
   it('with S3_ENDPOINT uses that bucket and starts no local S3', async () => {
-    const before = await cephDaemons();
     const demo = demoCommand({ ...envFor(), URL_LIFETIME: '120' });
     const { url, seconds } = await demo.started;
     console.log(`[numbers] demo on an existing S3: ready ${seconds.toFixed(1)} s after spawning it`);
     expect(demo.output()).not.toMatch(/local S3/);
     expect(demo.output()).toContain(`bucket ${inject('s3').bucket};`);
     expect(demo.output()).not.toMatch(/CORS/); // the test bucket's rule is right
-    expect([...(await cephDaemons()).keys()].sort()).toEqual([...before.keys()].sort());
+    expect(localS3Folder(demo.output()), 'started a local S3').toBeUndefined();
 
     // The page, a cookie, and the middleware on that bucket under the cookie's prefix.
     const page = await fetch(url);
@@ -84,24 +83,22 @@ describe('npm run demo', () => {
   });
 
   it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it, every daemon, on Ctrl-C pressed twice', async () => {
-    const before = await cephDaemons();
     const demo = demoCommand({ PORT: '0' });
     const { url, seconds } = await demo.started;
     console.log(`[numbers] demo with its own local S3: ready ${seconds.toFixed(1)} s after spawning it`);
     expect(demo.output()).toContain('starting a local S3');
-    const started = startedDaemons(before, await cephDaemons());
-    expect(started.names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
-    expect(existsSync(started.folder as string)).toBe(true);
+    // Its own daemons: those running from the folder it announced (other test runs may have theirs).
+    const folder = localS3Folder(demo.output()) as string;
+    expect(daemonsIn(folder, await cephDaemons()).names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
+    expect(existsSync(folder)).toBe(true);
     expect((await fetch(url)).status).toBe(200);
 
     expect(await pressCtrlCTwice(demo)).toBe(0);
-    const after = await cephDaemons();
-    for (const pid of started.pids) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
-    expect(existsSync(started.folder as string)).toBe(false);
+    expect(daemonsIn(folder, await cephDaemons()).pids, 'daemons still running').toEqual([]);
+    expect(existsSync(folder)).toBe(false);
   });
 
   it('stops with a message naming a bad setting or a taken port, starting nothing', async () => {
-    const before = await cephDaemons();
     const badPort = demoCommand({ PORT: 'eighty' });
     expect(await badPort.exited).toBe(1);
     expect(badPort.output()).toContain('PORT must be a whole number from 0 to 65535, got "eighty"');
@@ -114,7 +111,7 @@ describe('npm run demo', () => {
     expect(await busyPort.exited).toBe(1);
     expect(busyPort.output()).toMatch(/Port \d+ on 127\.0\.0\.1 is taken: set PORT to another one/);
     taken.close();
-    expect([...(await cephDaemons()).keys()].sort()).toEqual([...before.keys()].sort());
+    for (const command of [badPort, noBucket, busyPort]) expect(localS3Folder(command.output()), 'started a local S3').toBeUndefined();
   });
 });
 
@@ -162,7 +159,6 @@ describe('a bucket whose CORS rule does not expose ETag', () => {
 
 describe('npm run s3', () => {
   it('prints the S3_* lines of a working S3 and stops every daemon on Ctrl-C', async () => {
-    const before = await cephDaemons();
     const command = startCommand(['scripts/local-s3.ts', 'start'], {}, /^AWS_SECRET_ACCESS_KEY=.+$/m);
     running.push(command);
     await command.ready;
@@ -176,12 +172,11 @@ describe('npm run s3', () => {
     } finally {
       client.destroy();
     }
-    const started = startedDaemons(before, await cephDaemons());
-    expect(started.names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
+    const folder = localS3Folder(command.output()) as string;
+    expect(daemonsIn(folder, await cephDaemons()).names).toEqual(['ceph-mon', 'ceph-osd', 'radosgw']);
 
     expect(await pressCtrlCTwice(command)).toBe(0);
-    const after = await cephDaemons();
-    for (const pid of started.pids) expect(after.has(pid), `pid ${pid} still runs`).toBe(false);
-    expect(existsSync(started.folder as string)).toBe(false);
+    expect(daemonsIn(folder, await cephDaemons()).pids, 'daemons still running').toEqual([]);
+    expect(existsSync(folder)).toBe(false);
   });
 });

@@ -62,9 +62,15 @@ async function startDemo(from: 'vite' | 'build'): Promise<DemoServer> {
   return server;
 }
 
-/** Picks a file through the Dashboard's own file input, as a person does, and presses Upload. */
+/**
+ * Picks a file through the Dashboard's own file input, as a person does, and presses Upload. The
+ * file is on disk, as a person's is: handing Playwright the bytes sends them through the DevTools
+ * protocol, which under load took longer than the 30 s the input is given.
+ */
 async function uploadThroughDashboard(page: Page, name: string, bytes: Uint8Array): Promise<void> {
-  await page.locator('.uppy-Dashboard-input').first().setInputFiles({ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  const path = join(await mkdtemp(join(workDir, 'pick-')), name);
+  await writeFile(path, bytes);
+  await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
   await page.getByRole('button', { name: /^Upload 1 file/ }).click();
 }
 

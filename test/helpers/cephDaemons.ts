@@ -12,12 +12,16 @@ export async function cephDaemons(): Promise<Map<number, string>> {
   return daemons;
 }
 
-/** The daemons in `after` that were not in `before`, and the folder (`-c <dir>/ceph.conf`) they run from. */
-export function startedDaemons(before: Map<number, string>, after: Map<number, string>): { pids: number[]; names: string[]; folder: string | undefined } {
-  const started = [...after].filter(([pid]) => !before.has(pid));
-  return {
-    pids: started.map(([pid]) => pid),
-    names: started.map(([, line]) => /ceph-mon|ceph-osd|radosgw/.exec(line)?.[0] ?? line).sort(),
-    folder: /-c (\S+)\/ceph\.conf/.exec(started[0]?.[1] ?? '')?.[1],
-  };
+/** The folder a local S3 announced in a command's output (`starting the monitor, in <dir>`), if it started one. */
+export function localS3Folder(output: string): string | undefined {
+  return /starting the monitor, in (\S+)/.exec(output)?.[1];
+}
+
+/**
+ * The daemons running from `folder` (`-c <folder>/ceph.conf`): one local S3's, whatever else
+ * runs on the machine (another test run may have its own).
+ */
+export function daemonsIn(folder: string, daemons: Map<number, string>): { pids: number[]; names: string[] } {
+  const own = [...daemons].filter(([, line]) => line.includes(` -c ${folder}/ceph.conf`));
+  return { pids: own.map(([pid]) => pid), names: own.map(([, line]) => /ceph-mon|ceph-osd|radosgw/.exec(line)?.[0] ?? line).sort() };
 }
