@@ -228,7 +228,7 @@ async function failureReport(page: Page, seed: number, phase: string, marks: Rec
     counters: watch?.counters,
     errors: watch?.errors,
     log: watch?.log.slice(-40),
-    timeline: loads.flat().slice(-120),
+    timelines: loads,
     sentAgain: accounts.wasted,
     puts: accounts.puts.map(describePut),
     proxy: records.slice(-60).map(({ id, method, path, fault, status, code, bytesIn, clientClosed, arrivedAt, endedAt }) => ({

@@ -114,7 +114,12 @@ export function accountForPuts(records: ProxyRecord[], pageLoads: TimelineEvent[
   const used = new Set<PutStart>();
   const puts = records.filter((record) => record.method === 'PUT' && record.partNumber !== undefined);
   const accounts: Array<Omit<PutAccount, 'cause'>> = puts.map((record) => {
-    const start = starts.findLast((s) => s.at <= record.arrivedAt && s.partNumber === record.partNumber && signatureOf(s.url) === record.signature);
+    let start = starts.findLast((s) => s.at <= record.arrivedAt && s.partNumber === record.partNumber && signatureOf(s.url) === record.signature);
+    // A PUT the page had given up on before this request arrived is not its PUT: the plugin
+    // retried with the same URL, and that retry's put-start was never read (the page was being
+    // reloaded). The request then has no known start.
+    const startEnd = start && endOf.get(start);
+    if (startEnd && startEnd.at < record.arrivedAt) start = undefined;
     if (start) used.add(start);
     const end = start && endOf.get(start);
     return { record, start, end, transitMs: start ? record.arrivedAt - start.at : undefined };
