@@ -9,7 +9,7 @@
  * The object must be byte-identical, nothing may be left behind (no incomplete multipart upload,
  * no second object), and every PUT that reached S3 and is not the one S3 finally stored must have
  * a cause (test/helpers/accountForPuts.ts): none may be "other". The run's numbers go to
- * test/output/chaos.json. A failing run prints its seed (replay it with CHAOS_SEED) and writes
+ * test/output/chaos.json, the card with its part timeline to chaos-timeline.png. A failing run prints its seed (replay it with CHAOS_SEED) and writes
  * what the page and the plugin knew to test/output/chaos-failure-<seed>.json and .png.
  */
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -138,6 +138,8 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     pageLoads.push(afterReload.timeline);
     const key = await card.locator('dd[data-row=key]').innerText();
     await page.screenshot({ path: join(OUTPUT, 'chaos.png') });
+    // The card with the file's part timeline: faults, the restart and the reload, as drawn.
+    await card.screenshot({ path: join(OUTPUT, 'chaos-timeline.png') });
 
     expect(key.startsWith(prefix)).toBe(true);
     expect(await objectSha256(env.s3, inject('s3').bucket, key)).toBe(sha256);
