@@ -1,5 +1,5 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type Metadata, type Operation } from '../contract.js';
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type Metadata, type Operation } from '../../contract.js';
 import { describe } from './parseInput.js';
 import type { UploadError } from './UploadError.js';
 

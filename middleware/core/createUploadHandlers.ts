@@ -13,7 +13,7 @@ import {
   type Operation,
   type ParamsResponse,
   type SignPartResponse,
-} from '../contract.js';
+} from '../../contract.js';
 import { createBucket } from './createBucket.js';
 import { createPresigner } from './createPresigner.js';
 import { encodeMetadata } from './encodeMetadata.js';

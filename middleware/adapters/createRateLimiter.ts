@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { invalid } from './options.js';
-import { UploadError } from './UploadError.js';
+import { invalid } from '../core/options.js';
+import { UploadError } from '../core/UploadError.js';
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {

@@ -1,8 +1,8 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { ROUTES } from '../contract.js';
-import { createUploadHandlers, type RawInput, type UploadHandlers } from './createUploadHandlers.js';
-import type { UploadOptions } from './options.js';
-import { toUploadError, UploadError } from './UploadError.js';
+import { ROUTES } from '../../contract.js';
+import { createUploadHandlers, type RawInput, type UploadHandlers } from '../core/createUploadHandlers.js';
+import type { UploadOptions } from '../core/options.js';
+import { toUploadError, UploadError } from '../core/UploadError.js';
 
 /** Options of {@link createS3Middleware}: the upload options plus what only HTTP needs. */
 export interface S3MiddlewareOptions extends UploadOptions<Request> {
