@@ -1,5 +1,8 @@
+export { createS3Handler } from './adapters/createS3Handler.js';
+export { createS3NodeHandler, type S3NodeHandler } from './adapters/createS3NodeHandler.js';
 export { createS3Middleware, type S3MiddlewareOptions } from './adapters/createS3Middleware.js';
 export { createRateLimiter, type RateLimiterOptions } from './adapters/createRateLimiter.js';
+export type { S3HandlerOptions } from './http/createS3Router.js';
 export { createUploadHandlers, type RawInput, type UploadHandlers } from './core/createUploadHandlers.js';
 export { createPresigner, type Presigner, type PresignedRequest } from './core/createPresigner.js';
 export type { KeyContext, UploadOptions } from './core/options.js';

@@ -74,8 +74,8 @@ async function createUpload(user: string, filename: string): Promise<Upload> {
 
 beforeAll(async () => {
   server = await startTestServer({
-    authorize: (req: Request, operation) => {
-      seenById.set(req.get('x-fuzz-id') ?? '', { operation, params: { ...req.params }, query: { ...(req.query as Record<string, unknown>) } });
+    authorize: (req: Request, operation, input) => {
+      seenById.set(req.get('x-fuzz-id') ?? '', { operation, params: { ...input.params }, query: { ...input.query } });
       return req.get('x-test-user') !== mallory;
     },
     onError: (error) => {

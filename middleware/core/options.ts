@@ -5,6 +5,16 @@ import type { UploadError } from './UploadError.js';
 
 const MiB = 1024 * 1024;
 
+/**
+ * A request as every adapter hands it to the core: path parameters, query and parsed JSON body,
+ * all untrusted until a handler has validated them.
+ */
+export interface RawInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body?: unknown;
+}
+
 /** What `getKey` is given to name a new object. */
 export interface KeyContext<Req> {
   /** The validated file name as the client sent it (use {@link sanitizeFilename} before putting it in a key). */
@@ -17,8 +27,9 @@ export interface KeyContext<Req> {
 }
 
 /**
- * Options of the upload core and of the Express middleware. `Req` is the framework's request type
- * (Express's `Request` for {@link createS3Middleware}).
+ * Options of the upload core, and through it of every adapter. `Req` is what the hooks receive:
+ * the Web `Request` for `createS3Handler`, Express's `Request` for `createS3Middleware`, Node's
+ * `IncomingMessage` (or the context you pass) for `createS3NodeHandler`.
  */
 export interface UploadOptions<Req> {
   /**
@@ -51,10 +62,12 @@ export interface UploadOptions<Req> {
   getKey?: (context: KeyContext<Req>) => string | Promise<string>;
   /**
    * Asked before every operation; `false` answers 403 `forbidden`. Throw an {@link UploadError}
-   * to answer something else (e.g. 401 from your own code path).
+   * to answer something else (e.g. 401 from your own code path). `input` is the request's path
+   * parameters, query and body as received, not yet validated: for logging, or checks of your own
+   * (e.g. that `input.params.uploadId` is one your database gave this user).
    * @default () => true
    */
-  authorize?: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  authorize?: (req: Req, operation: Operation, input: Readonly<RawInput>) => boolean | Promise<boolean>;
   /**
    * Largest file accepted, in bytes: checked at create when a size is declared, on every part
    * signed with a size, as a POST policy condition, and at complete by adding up the parts S3
@@ -98,7 +111,7 @@ export interface ResolvedOptions<Req> {
   expiresIn: number;
   prefix: (req: Req) => string | Promise<string>;
   getKey?: (context: KeyContext<Req>) => string | Promise<string>;
-  authorize: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  authorize: (req: Req, operation: Operation, input: Readonly<RawInput>) => boolean | Promise<boolean>;
   maxFileSize: number;
   allowedContentTypes?: readonly string[];
   requireContentMD5: boolean;
