@@ -119,6 +119,13 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     return key;
   }
 
+  async function defaultSingleUploadMethod(req: Req): Promise<'POST' | 'PUT'> {
+    const method = await options.singleUploadMethod(req);
+    // What the app's function answers is the app's bug if wrong: a 500, not a 400.
+    if (method !== 'POST' && method !== 'PUT') throw new Error(`singleUploadMethod returned ${JSON.stringify(method)}, not "POST" or "PUT"`);
+    return method;
+  }
+
   function checkType(type: string): void {
     if (!typeAllowed(type, options.allowedContentTypes)) {
       throw new UploadError('content_type_not_allowed', `Files of type "${type}" are not accepted here.`);
@@ -167,7 +174,7 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       const filename = parse.parseFilename(parse.queryString(query, 'filename'));
       const type = parse.parseContentType(parse.queryString(query, 'type'));
       const metadata = parse.parseMetadata(metadataFromQuery(query));
-      const method = parse.queryString(query, 'method') ?? 'POST';
+      const method = parse.queryString(query, 'method') ?? (await defaultSingleUploadMethod(req));
       if (method !== 'POST' && method !== 'PUT') throw new UploadError('invalid_method', `method must be "POST" or "PUT", got ${parse.describe(method)}.`);
       const md5 = parse.parseOptionalMd5(parse.queryString(query, 'md5'));
       const size = parse.parseFileSize(parse.queryString(query, 'size'), MAX_SINGLE_UPLOAD_SIZE);
@@ -175,6 +182,10 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       checkSize(size, 'The file');
       checkMd5(md5);
       if (method === 'POST' && md5 !== undefined) throw new UploadError('invalid_method', 'An MD5 can only be signed into a PUT: send method=PUT.');
+      // A POST policy bounds the size; a PUT only by a signed Content-Length, so it needs the size.
+      if (method === 'PUT' && size === undefined && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
+        throw new UploadError('invalid_size', `This server limits files to ${maxFileSize} bytes: send the file's size (size=) to upload it by PUT.`);
+      }
       const key = await newKey(req, filename, type, metadata);
       const s3Metadata = encodeMetadata(metadata);
       if (method === 'PUT') {

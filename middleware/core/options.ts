@@ -1,5 +1,5 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type Metadata, type Operation } from '../../contract.js';
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_UPLOAD_SIZE, MIN_PART_SIZE, type Metadata, type Operation } from '../../contract.js';
 import { describe } from './parseInput.js';
 import type { UploadError } from './UploadError.js';
 
@@ -81,6 +81,22 @@ export interface UploadOptions<Req> {
    */
   allowedContentTypes?: readonly string[];
   /**
+   * What `GET /s3/params` answers a client that names no `method` (the stock `@uppy/aws-s3` of
+   * every version; our plugin always asks for a PUT):
+   * - `'POST'`: a presigned POST form, as Companion answers. The stock Uppy 6 plugin knows only
+   *   this. Uppy 4 and 5 then wait for the `ETag` header of S3's answer to the form: AWS sends
+   *   one, Ceph radosgw answers 204 with none, and those clients hang at "Uploading: 100%".
+   * - `'PUT'`: a presigned PUT (Content-Type signed), which every S3 answers with an `ETag`: for
+   *   Uppy 4 and 5 clients on a store like radosgw. The stock Uppy 6 plugin cannot use it (it
+   *   posts a form to the URL, which S3 refuses). A PUT has no size range as a POST policy has,
+   *   so with a `maxFileSize` under 5 GiB a PUT is only signed with a declared `size` (the stock
+   *   clients send none): a `'PUT'` here then throws at creation; a function answering `'PUT'`
+   *   gets such requests refused (400 `invalid_size`).
+   * - a function of the request, for an app that serves both kinds of client.
+   * @default 'POST'
+   */
+  singleUploadMethod?: 'POST' | 'PUT' | ((req: Req) => 'POST' | 'PUT' | Promise<'POST' | 'PUT'>);
+  /**
    * Refuse to sign a part, or a PUT, without an MD5 (400 `md5_required`). Turning this on locks out
    * the stock `@uppy/aws-s3` plugin, which sends none.
    * @default false
@@ -114,6 +130,7 @@ export interface ResolvedOptions<Req> {
   authorize: (req: Req, operation: Operation, input: Readonly<RawInput>) => boolean | Promise<boolean>;
   maxFileSize: number;
   allowedContentTypes?: readonly string[];
+  singleUploadMethod: (req: Req) => 'POST' | 'PUT' | Promise<'POST' | 'PUT'>;
   requireContentMD5: boolean;
   partSize: number;
   maxBatchSize: number;
@@ -191,6 +208,17 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
   }
   if (typeof requireContentMD5 !== 'boolean') invalid('requireContentMD5', 'a boolean', requireContentMD5);
   const partSize = integerIn('partSize', options.partSize, MIN_PART_SIZE, MAX_PART_SIZE, 8 * MiB);
+  const maxFileSize = integerIn('maxFileSize', options.maxFileSize, 0, MAX_OBJECT_SIZE, MAX_OBJECT_SIZE);
+  const { singleUploadMethod = 'POST' } = options;
+  if (singleUploadMethod !== 'POST' && singleUploadMethod !== 'PUT' && typeof singleUploadMethod !== 'function') {
+    invalid('singleUploadMethod', '"POST", "PUT" or a function of the request', singleUploadMethod);
+  }
+  if (singleUploadMethod === 'PUT' && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
+    throw new TypeError(
+      'Expected `singleUploadMethod` to be "POST" with a `maxFileSize` under 5 GiB: a PUT cannot bound the size of a file whose client does not declare it (the stock @uppy/aws-s3 never does). ' +
+        'Keep "POST", or drop `maxFileSize`, or have Uppy 4/5 send every file in parts (shouldUseMultipart: () => true), whose total is checked at complete.',
+    );
+  }
   return {
     client: createClient(options.s3),
     bucket,
@@ -198,8 +226,9 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
     prefix: typeof prefix === 'function' ? prefix : () => prefix,
     getKey: optionalFunction('getKey', options.getKey),
     authorize: optionalFunction('authorize', options.authorize) ?? (() => true),
-    maxFileSize: integerIn('maxFileSize', options.maxFileSize, 0, MAX_OBJECT_SIZE, MAX_OBJECT_SIZE),
+    maxFileSize,
     allowedContentTypes,
+    singleUploadMethod: typeof singleUploadMethod === 'function' ? singleUploadMethod : () => singleUploadMethod,
     requireContentMD5,
     partSize,
     maxBatchSize: integerIn('maxBatchSize', options.maxBatchSize, 1, MAX_PARTS, 100),

@@ -156,6 +156,8 @@ describe.each<[string, (options: never) => unknown]>([
     [{ getKey: 'x' }, /`getKey` to be a function/],
     [{ s3: 'x' }, /`s3` to be an S3Client or an S3ClientConfig/],
     [{ maxBodySize: 10 }, /`maxBodySize`/],
+    [{ singleUploadMethod: 'GET' }, /`singleUploadMethod` to be "POST", "PUT" or a function/],
+    [{ singleUploadMethod: 'PUT', maxFileSize: 1024 }, /`singleUploadMethod`.*`maxFileSize`/],
   ])('%o', (override, message) => {
     expect(() => create({ ...base, ...override } as never)).toThrow(message);
   });

@@ -93,7 +93,7 @@ const fromNode = (req: IncomingMessage | FastifyRequest): TestRequest => ({ head
 /** The tests' options, with each hook given a {@link TestRequest} made from the adapter's own request. */
 function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) => TestRequest): S3HandlerOptions<Native> {
   const { bucket, ...s3 } = s3ClientConfig();
-  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, onError = () => {}, ...rest } = options;
+  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, singleUploadMethod, onError = () => {}, ...rest } = options;
   return {
     s3,
     bucket,
@@ -101,6 +101,7 @@ function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) =>
     prefix: typeof prefix === 'function' ? (req) => prefix(toTest(req)) : prefix,
     getKey: getKey && ((context) => getKey({ ...context, req: toTest(context.req) })),
     authorize: authorize && ((req, operation, input) => authorize(toTest(req), operation, input)),
+    singleUploadMethod: typeof singleUploadMethod === 'function' ? (req) => singleUploadMethod(toTest(req)) : singleUploadMethod,
     onError: (error, req) => onError(error, toTest(req)),
   };
 }
