@@ -51,6 +51,15 @@ it('takes the body an app-wide express.json() already parsed', async () => {
   expect((await callApi(base, 'DELETE', paths.upload(created.body.uploadId, created.body.key))).status).toBe(200);
 });
 
+it('refuses a form an app-wide express.urlencoded() already parsed: only JSON is read, as another site cannot post it unasked', async () => {
+  const app = express();
+  app.use(express.urlencoded({ extended: true }));
+  app.use('/api', middleware());
+  const base = await listen(app);
+  const form = await callApi(base, 'POST', paths.createMultipart(), { rawBody: 'filename=csrf.bin', contentType: 'application/x-www-form-urlencoded' });
+  expect(form).toMatchObject({ status: 400, body: { code: 'invalid_body' } });
+});
+
 it('passes requests outside /s3 on to the rest of the app, and answers everything under /s3', async () => {
   const app = express();
   app.use('/api', middleware());

@@ -11,7 +11,7 @@ export interface BodySource {
    * connection: the answer (413, 400) still has to go out on it.
    */
   stream(): AsyncIterable<Uint8Array> | null;
-  /** A body a framework already read and parsed (an app-wide `express.json()`): used as it is. */
+  /** A body a framework already read and parsed (an app-wide `express.json()`): used as it is, if it was JSON. */
   parsed?: unknown;
 }
 
@@ -29,9 +29,10 @@ const tooLarge = (limit: number) => new UploadError('body_too_large', `The reque
  * JSON) is 400 `invalid_body`; too large is 413 `body_too_large`. An empty body is no body.
  */
 export async function readJsonBody(source: BodySource, limit: number): Promise<unknown> {
-  if (source.parsed !== undefined) return source.parsed;
   const [essence = '', ...parameters] = (source.header('content-type') ?? '').split(';');
+  // JSON only, even when the app parsed a form already: a form is what another site can post unasked.
   if (essence.trim().toLowerCase() !== 'application/json') return undefined;
+  if (source.parsed !== undefined) return source.parsed;
   const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([^";]*)"?\s*$/i.exec(p)?.[1]).find((c) => c !== undefined);
   // RFC 8259: JSON between systems is UTF-8.
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw invalidBody(`The request body must be JSON in UTF-8, not ${JSON.stringify(charset.slice(0, 40))}.`);
