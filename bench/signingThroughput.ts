@@ -9,7 +9,8 @@
  * (bench/runLoad.ts) runs here, with the same connections for all, the contenders alternated over
  * several rounds. Every answer is checked; one that fails the check is an error, and errors fail
  * the run.
- * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `npm run bench:signing`.
+ * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw.
+ * `npm run bench:signing [-- --baseline=main] [--rounds=3] [--seconds=3]`.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -159,8 +160,12 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
       const warmUp = await runLoad({ ...route.load, connections, durationMs: warmUpSeconds * 1000 });
       errors += failed(route, 'warm-up', warmUp);
     }
+    /** URLs signed per second of the server's CPU, by route and round: its cost, which other load on the machine leaves alone. */
+    const perCpuSecond = new Map<string, number[]>(routes.map((route) => [route.name, []]));
     const run = (route: Route) => async () => {
+      const cpuBefore = server.cpuSeconds();
       const result = await runLoad({ ...route.load, connections, durationMs: secondsPerRun * 1000 });
+      perCpuSecond.get(route.name)!.push((result.requests * route.urls) / Math.max(0.01, server.cpuSeconds() - cpuBefore));
       runs.get(route.name)!.push(result);
       errors += failed(route, `round ${runs.get(route.name)!.length}`, result);
       return result.requestsPerSecond * route.urls;
@@ -175,6 +180,8 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
 
     const measured = new Map<string, Measurement>(routes.map((route) => [route.name, measurement(route.name, 'URLs/s', values[route.name]!)]));
     const m = (route: Route) => measured.get(route.name)!;
+    const cpu = new Map<string, Measurement>(routes.map((route) => [route.name, measurement(`${route.name}, per server CPU-second`, 'URLs/CPU-s', perCpuSecond.get(route.name)!)]));
+    const c = (route: Route) => cpu.get(route.name)!;
     for (const [name, all] of runs) {
       const middle = (pick: (r: LoadResult) => number) => all.map(pick).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
       notes.push(
@@ -189,8 +196,10 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
       ratioOf(m(express[0]), m(express[1])),
       // Side by side: the other ways of serving the same routes, against Express.
       ...[node, web].flatMap((via) => [ratioOf(m(via[0]), m(express[0])), ratioOf(m(via[1]), m(express[1]))]),
-      // Today's Express against the baseline revision's, in the same process under the same load.
-      ...(old === undefined ? [] : [ratioOf(m(express[0]), m(old[0]), { min: 0.95 }), ratioOf(m(express[1]), m(old[1]), { min: 0.95 })]),
+      // Today's Express against the baseline revision's, in the same process under the same load: in URLs a second, and in URLs a CPU-second.
+      ...(old === undefined
+        ? []
+        : [0, 1].flatMap((i) => [ratioOf(m(express[i]!), m(old[i]!), { min: 0.95 }), ratioOf(c(express[i]!), c(old[i]!), { min: 0.95 })])),
       ratio('answers failing the check', errors, { max: 0 }),
     ];
     return {
@@ -202,8 +211,8 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
         `each served by the Express middleware, the node:http handler (createS3NodeHandler on http.createServer) and the Web handler (createS3Handler on @hono/node-server)` +
         `${baseline === undefined ? '' : `, and by the Express middleware of ${baseline}`}; ` +
         `Companion-style route: GET answered by getSignedUrl with a fresh UploadPartCommand. ${rounds} round${rounds === 1 ? '' : 's'} of ${secondsPerRun} s per route, alternated, ` +
-        `after a ${warmUpSeconds} s warm-up each.`,
-      measurements: routes.map(m),
+        `after a ${warmUpSeconds} s warm-up each. Per server CPU-second: URLs signed per second of the server process's CPU time (/proc), its cost whatever else loads the machine.`,
+      measurements: [...routes.map(m), ...routes.map(c)],
       ratios,
       notes,
     };
@@ -220,8 +229,10 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  const baseline = process.argv.find((arg) => arg.startsWith('--baseline='))?.slice('--baseline='.length);
-  const section = await benchSigningThroughput({ baseline });
+  // `--baseline=main`, `--rounds=7`, `--seconds=3`: see SigningThroughputOptions.
+  const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
+  const section = await benchSigningThroughput({ baseline: flag('baseline'), rounds: number('rounds'), secondsPerRun: number('seconds') });
   console.log(`\n${formatSection(section)}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (section.ratios.some((r) => !r.met)) process.exitCode = 1;
 }

@@ -12,6 +12,8 @@ export interface SigningServer {
   webOrigin: string;
   /** Its resident memory now, in MiB. */
   rssMiB(): number;
+  /** The CPU time it has used so far (user and system), in seconds: what a route costs, whatever else loads the machine. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,12 @@ export async function startSigningServer(s3: S3Config, { baselineDir }: { baseli
     nodeOrigin: origin(match[2]),
     webOrigin: origin(match[3]),
     rssMiB: () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]) / 1024,
+    cpuSeconds: () => {
+      // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the `(comm)` that may hold spaces; 100 ticks a second.
+      const stat = readFileSync(`/proc/${server.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     stop: async () => void (await server.stop()),
   };
 }
