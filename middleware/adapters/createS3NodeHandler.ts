@@ -37,7 +37,7 @@ export function createS3NodeHandler<Ctx = IncomingMessage>(options: S3HandlerOpt
       // A body refused half-read (too large, not decodable) would be parsed as the next request
       // on a kept-alive connection: discard the rest, as Node does with bodies nobody reads.
       if (!req.readableEnded) req.resume();
-    });
+    }).catch((error: unknown) => res.destroy(error instanceof Error ? error : undefined));
   };
   return handle as S3NodeHandler<Ctx>;
 }

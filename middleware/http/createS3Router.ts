@@ -1,6 +1,7 @@
 import { createUploadHandlers } from '../core/createUploadHandlers.js';
 import { integerIn, invalid, type UploadOptions } from '../core/options.js';
 import { toUploadError, UploadError } from '../core/UploadError.js';
+import { jsonAnswer, type HttpAnswer } from './jsonAnswer.js';
 import { matchRoute, parseTarget } from './matchRoute.js';
 import { readJsonBody, type BodySource } from './readJsonBody.js';
 
@@ -21,30 +22,8 @@ export interface HttpExchange extends BodySource {
   url: string;
 }
 
-/** The answer, for the adapter to send as its framework sends answers. */
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string>;
-  /** JSON text. */
-  body: string;
-}
-
 /** Answers a request; never rejects (every failure is an error answer). */
 export type S3Router<Req> = (req: Req, exchange: HttpExchange) => Promise<HttpAnswer>;
-
-function answer(status: number, value: unknown): HttpAnswer {
-  const body = JSON.stringify(value);
-  return {
-    status,
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(body)),
-      // Answers carry fresh signatures and upload state: no cache may keep or replay them.
-      'Cache-Control': 'no-store',
-    },
-    body,
-  };
-}
 
 /** The query string as the handlers take it: single values as strings, repeated ones as arrays; no prototype, so `__proto__` is just a name. */
 function queryOf(search: URLSearchParams): Record<string, string | string[]> {
@@ -75,7 +54,7 @@ export function createS3Router<Req>(options: S3HandlerOptions<Req>): S3Router<Re
       const match = matchRoute(exchange.method, target.pathname);
       if (match === undefined) throw new UploadError('not_found', 'No such upload route.');
       const body = match.hasBody ? await readJsonBody(exchange, limit) : undefined;
-      return answer(200, await handlers[match.handler](req, { params: match.params, query: queryOf(target.searchParams), body }));
+      return jsonAnswer(200, await handlers[match.handler](req, { params: match.params, query: queryOf(target.searchParams), body }));
     } catch (error) {
       const uploadError = toUploadError(error);
       try {
@@ -83,7 +62,7 @@ export function createS3Router<Req>(options: S3HandlerOptions<Req>): S3Router<Re
       } catch {
         // A failing log hook must not turn a 4xx into a crash.
       }
-      return answer(uploadError.status, uploadError.toBody());
+      return jsonAnswer(uploadError.status, uploadError.toBody());
     }
   };
 }
