@@ -1,18 +1,27 @@
 /**
  * Signing throughput, in presigned UploadPart URLs per second, over loopback HTTP: the middleware's
- * batch route (100 parts with MD5 and size per request) and its single-part route, against a
- * Companion-style route that calls `getSignedUrl` with a fresh `UploadPartCommand` per part
- * (bench/companionStyleRoute.ts). All three live in one server process (bench/signingServer.ts);
- * the closed-loop load generator (bench/runLoad.ts) runs here, with the same connections for all,
- * the contenders alternated over several rounds. Every answer is checked; one that fails the check
- * is an error, and errors fail the run.
- * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `npm run bench:signing`.
+ * batch route (100 parts with MD5 and size per request) and its single-part route, through each
+ * way of serving it (the Express middleware, the node:http handler, the Web handler on
+ * @hono/node-server), against a Companion-style route that calls `getSignedUrl` with a fresh
+ * `UploadPartCommand` per part (bench/companionStyleRoute.ts). With `--baseline=<git revision>`,
+ * that revision's Express middleware races too, in the same server process, to show what a change
+ * costs. All live in one server process (bench/signingServer.ts); the closed-loop load generator
+ * (bench/runLoad.ts) runs here, with the same connections for all, the contenders alternated over
+ * several rounds. Every answer is checked; one that fails the check is an error, and errors fail
+ * the run.
+ * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw.
+ * `npm run bench:signing [-- --baseline=main] [--rounds=3] [--seconds=3]`.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { paths, type BatchSignRequest, type BatchSignResponse, type CreateMultipartResponse, type SignPartResponse } from '../contract.js';
 import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
-import { alternate, measurement, ratio, ratioOf, type BenchSection } from './benchReport.js';
+import { alternate, measurement, ratio, ratioOf, type BenchSection, type Measurement, type Ratio } from './benchReport.js';
 import { formatNumber, formatSection } from './formatSection.js';
 import { runLoad, type LoadOptions, type LoadResult } from './runLoad.js';
 import { startSigningServer } from './startSigningServer.js';
@@ -20,6 +29,7 @@ import { startSigningServer } from './startSigningServer.js';
 // The AWS SDK's notice that its 2027 releases need Node 22 (see the README) would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BATCH = 100;
 const PART_SIZE = 8 * 1024 * 1024;
 const EXPIRES_IN = 900; // the middleware's default, and the Companion-style route's
@@ -40,11 +50,15 @@ export interface SigningThroughputOptions {
    * @default 8
    */
   connections?: number;
+  /**
+   * A git revision (`main`, a commit) whose Express middleware also races, served from the same
+   * process: its batch and single-part routes, and the ratios of today's to them.
+   * @default undefined (none)
+   */
+  baseline?: string;
   /** Receives a line per run. @default console.log */
   log?: (line: string) => void;
 }
-
-type Contender = 'batch' | 'single' | 'companion';
 
 interface Route {
   name: string;
@@ -67,13 +81,23 @@ const checkJson =
 
 const isUrl = (url: unknown) => typeof url === 'string' && url.startsWith('http');
 
+/** `rev`'s middleware and contract in a temporary folder that resolves packages from this checkout's node_modules. */
+function checkOutBaseline(rev: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'signing-baseline-'));
+  const archive = execFileSync('git', ['archive', '--format=tar', rev, 'middleware', 'contract.ts'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', dir], { input: archive });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
 /** Runs the benchmark (see the top of this file) and answers its section of the report. */
 export async function benchSigningThroughput(options: SigningThroughputOptions = {}): Promise<BenchSection> {
-  const { rounds = 3, secondsPerRun = 3, warmUpSeconds = 1, connections = 8, log = console.log } = options;
+  const { rounds = 3, secondsPerRun = 3, warmUpSeconds = 1, connections = 8, baseline, log = console.log } = options;
   const given = options.s3 ?? s3ConfigFromEnv(process.env);
   const local = given ? undefined : await startLocalS3();
   const s3 = given ?? local!;
-  const server = await startSigningServer(s3);
+  const baselineDir = baseline === undefined ? undefined : checkOutBaseline(baseline);
+  const server = await startSigningServer(s3, { baselineDir });
   const api = `${server.origin}/api`;
   let upload: CreateMultipartResponse | undefined;
   const notes: string[] = [];
@@ -90,87 +114,106 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
     const batch: BatchSignRequest = { parts: Array.from({ length: BATCH }, (_, i) => ({ partNumber: i + 1, size: PART_SIZE, md5: md5() })) };
     const partMd5 = md5();
 
-    const routes: Record<Contender, Route> = {
-      batch: {
-        name: 'batch route',
+    /** The batch and single-part routes of the middleware mounted at `base`. */
+    const middlewareRoutes = (via: string, base: string): [Route, Route] => [
+      {
+        name: `batch route (${via})`,
         urls: BATCH,
         load: {
-          url: `${api}${paths.batch(uploadId, key)}`,
+          url: `${base}${paths.batch(uploadId, key)}`,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(batch),
           check: checkJson<BatchSignResponse>(({ parts }) => parts.length === BATCH && parts.every((part) => isUrl(part.url) && part.headers['Content-MD5'] !== undefined)),
         },
       },
-      single: {
-        name: 'single-part route',
+      {
+        name: `single-part route (${via})`,
         urls: 1,
         load: {
-          url: `${api}${paths.part(uploadId, 7, { key, md5: partMd5, size: PART_SIZE })}`,
+          url: `${base}${paths.part(uploadId, 7, { key, md5: partMd5, size: PART_SIZE })}`,
           check: checkJson<SignPartResponse>(({ url, headers }) => isUrl(url) && headers?.['Content-MD5'] === partMd5),
         },
       },
-      companion: {
-        name: 'Companion-style route',
-        urls: 1,
-        load: {
-          url: `${server.origin}/companion/s3/multipart/${encodeURIComponent(uploadId)}/7?key=${encodeURIComponent(key)}`,
-          check: checkJson<{ url: string; expires: number }>(({ url, expires }) => isUrl(url) && expires === EXPIRES_IN),
-        },
+    ];
+    const express = middlewareRoutes('Express', api);
+    const node = middlewareRoutes('node:http', `${server.nodeOrigin}/api`);
+    const web = middlewareRoutes('Web handler', `${server.webOrigin}/api`);
+    const old = baseline === undefined ? undefined : middlewareRoutes(`Express, ${baseline}`, `${server.origin}/baseline`);
+    const companion: Route = {
+      name: 'Companion-style route',
+      urls: 1,
+      load: {
+        url: `${server.origin}/companion/s3/multipart/${encodeURIComponent(uploadId)}/7?key=${encodeURIComponent(key)}`,
+        check: checkJson<{ url: string; expires: number }>(({ url, expires }) => isUrl(url) && expires === EXPIRES_IN),
       },
     };
-    const runs: Record<Contender, LoadResult[]> = { batch: [], single: [], companion: [] };
-    const failed = (contender: Contender, what: string, result: LoadResult) => {
-      if (result.errors > 0) notes.push(`${routes[contender].name}, ${what}: ${result.errors} of ${result.requests} answers failed the check (statuses ${JSON.stringify(result.statuses)})`);
+    const routes = [...express, ...node, ...web, ...(old ?? []), companion];
+    const runs = new Map<string, LoadResult[]>(routes.map((route) => [route.name, []]));
+    const failed = (route: Route, what: string, result: LoadResult) => {
+      if (result.errors > 0) notes.push(`${route.name}, ${what}: ${result.errors} of ${result.requests} answers failed the check (statuses ${JSON.stringify(result.statuses)})`);
       return result.errors;
     };
 
     let errors = 0;
-    for (const contender of Object.keys(routes) as Contender[]) {
-      const warmUp = await runLoad({ ...routes[contender].load, connections, durationMs: warmUpSeconds * 1000 });
-      errors += failed(contender, 'warm-up', warmUp);
+    for (const route of routes) {
+      const warmUp = await runLoad({ ...route.load, connections, durationMs: warmUpSeconds * 1000 });
+      errors += failed(route, 'warm-up', warmUp);
     }
-    const run = (contender: Contender) => async () => {
-      const result = await runLoad({ ...routes[contender].load, connections, durationMs: secondsPerRun * 1000 });
-      runs[contender].push(result);
-      errors += failed(contender, `round ${runs[contender].length}`, result);
-      return result.requestsPerSecond * routes[contender].urls;
+    /** URLs signed per second of the server's CPU, by route and round: its cost, which other load on the machine leaves alone. */
+    const perCpuSecond = new Map<string, number[]>(routes.map((route) => [route.name, []]));
+    const run = (route: Route) => async () => {
+      const cpuBefore = server.cpuSeconds();
+      const result = await runLoad({ ...route.load, connections, durationMs: secondsPerRun * 1000 });
+      perCpuSecond.get(route.name)!.push((result.requests * route.urls) / Math.max(0.01, server.cpuSeconds() - cpuBefore));
+      runs.get(route.name)!.push(result);
+      errors += failed(route, `round ${runs.get(route.name)!.length}`, result);
+      return result.requestsPerSecond * route.urls;
     };
-    const values = await alternate(rounds, { batch: run('batch'), single: run('single'), companion: run('companion') }, (contender, round, value) => {
-      const result = runs[contender].at(-1)!;
+    const values = await alternate(rounds, Object.fromEntries(routes.map((route) => [route.name, run(route)])), (name, round, value) => {
+      const result = runs.get(name)!.at(-1)!;
       log(
-        `  round ${round + 1}  ${routes[contender].name.padEnd(21)} ${formatNumber(value).padStart(7)} URLs/s  (${formatNumber(result.requestsPerSecond)} req/s, ` +
+        `  round ${round + 1}  ${name.padEnd(42)} ${formatNumber(value).padStart(7)} URLs/s  (${formatNumber(result.requestsPerSecond)} req/s, ` +
           `p50 ${result.latencyMs.p50.toFixed(1)} ms, p99 ${result.latencyMs.p99.toFixed(1)} ms, ${result.errors} errors of ${result.requests})`,
       );
     });
 
-    const batchRoute = measurement(routes.batch.name, 'URLs/s', values.batch);
-    const singleRoute = measurement(routes.single.name, 'URLs/s', values.single);
-    const companionRoute = measurement(routes.companion.name, 'URLs/s', values.companion);
-    for (const contender of Object.keys(routes) as Contender[]) {
-      const all = runs[contender];
+    const measured = new Map<string, Measurement>(routes.map((route) => [route.name, measurement(route.name, 'URLs/s', values[route.name]!)]));
+    const m = (route: Route) => measured.get(route.name)!;
+    const cpu = new Map<string, Measurement>(routes.map((route) => [route.name, measurement(`${route.name}, per server CPU-second`, 'URLs/CPU-s', perCpuSecond.get(route.name)!)]));
+    const c = (route: Route) => cpu.get(route.name)!;
+    for (const [name, all] of runs) {
       const middle = (pick: (r: LoadResult) => number) => all.map(pick).sort((a, b) => a - b)[Math.floor(all.length / 2)]!;
       notes.push(
-        `${routes[contender].name}: ${formatNumber(middle((r) => r.requestsPerSecond))} req/s, latency p50 ${middle((r) => r.latencyMs.p50).toFixed(1)} ms, ` +
+        `${name}: ${formatNumber(middle((r) => r.requestsPerSecond))} req/s, latency p50 ${middle((r) => r.latencyMs.p50).toFixed(1)} ms, ` +
           `p99 ${middle((r) => r.latencyMs.p99).toFixed(1)} ms (medians over the rounds); ${all.reduce((sum, r) => sum + r.requests, 0)} requests`,
       );
     }
     notes.push(`signing server RSS ${server.rssMiB().toFixed(0)} MiB at the end; Node ${process.version}`);
+    const ratios: Ratio[] = [
+      ratioOf(m(express[0]), m(companion), { min: 10 }),
+      ratioOf(m(express[1]), m(companion)),
+      ratioOf(m(express[0]), m(express[1])),
+      // Side by side: the other ways of serving the same routes, against Express.
+      ...[node, web].flatMap((via) => [ratioOf(m(via[0]), m(express[0])), ratioOf(m(via[1]), m(express[1]))]),
+      // Today's Express against the baseline revision's, in the same process under the same load: in URLs a second, and in URLs a CPU-second.
+      ...(old === undefined
+        ? []
+        : [0, 1].flatMap((i) => [ratioOf(m(express[i]!), m(old[i]!), { min: 0.95 }), ratioOf(c(express[i]!), c(old[i]!), { min: 0.95 })])),
+      ratio('answers failing the check', errors, { max: 0 }),
+    ];
     return {
       id: 'signing',
       title: 'Signing throughput',
       setup:
         `Presigned UploadPart URLs per second over loopback HTTP: the middleware in its own Node process (bench/signingServer.ts), a closed-loop load generator ` +
         `with ${connections} connections in this one. Batch route: POST of ${BATCH} parts with MD5 and size; single-part route: GET of one part with MD5 and size; ` +
+        `each served by the Express middleware, the node:http handler (createS3NodeHandler on http.createServer) and the Web handler (createS3Handler on @hono/node-server)` +
+        `${baseline === undefined ? '' : `, and by the Express middleware of ${baseline}`}; ` +
         `Companion-style route: GET answered by getSignedUrl with a fresh UploadPartCommand. ${rounds} round${rounds === 1 ? '' : 's'} of ${secondsPerRun} s per route, alternated, ` +
-        `after a ${warmUpSeconds} s warm-up each.`,
-      measurements: [batchRoute, singleRoute, companionRoute],
-      ratios: [
-        ratioOf(batchRoute, companionRoute, { min: 10 }),
-        ratioOf(singleRoute, companionRoute),
-        ratioOf(batchRoute, singleRoute),
-        ratio('answers failing the check', errors, { max: 0 }),
-      ],
+        `after a ${warmUpSeconds} s warm-up each. Per server CPU-second: URLs signed per second of the server process's CPU time (/proc), its cost whatever else loads the machine.`,
+      measurements: [...routes.map(m), ...routes.map(c)],
+      ratios,
       notes,
     };
   } finally {
@@ -180,12 +223,16 @@ export async function benchSigningThroughput(options: SigningThroughputOptions =
     }
     await server.stop();
     await local?.stop();
+    if (baselineDir !== undefined) rmSync(baselineDir, { recursive: true, force: true });
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const started = performance.now();
-  const section = await benchSigningThroughput();
+  // `--baseline=main`, `--rounds=7`, `--seconds=3`: see SigningThroughputOptions.
+  const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
+  const section = await benchSigningThroughput({ baseline: flag('baseline'), rounds: number('rounds'), secondsPerRun: number('seconds') });
   console.log(`\n${formatSection(section)}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
   if (section.ratios.some((r) => !r.met)) process.exitCode = 1;
 }

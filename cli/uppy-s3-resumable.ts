@@ -4,7 +4,7 @@
  *   uppy-s3-resumable cleanup --older-than 24h [--prefix uploads/] [--bucket B] [--dry-run] [--json]
  * Exit codes: 0 done, 1 a failure (some aborts, or S3), 2 bad arguments.
  */
-import { cleanupStaleUploads, type CleanupEvent, type CleanupReport } from '../middleware/cleanupStaleUploads.js';
+import { cleanupStaleUploads, type CleanupEvent, type CleanupReport } from '../middleware/core/cleanupStaleUploads.js';
 import { cleanupUsage, parseCleanupArgs, UsageError, type CleanupArgs } from './parseCleanupArgs.js';
 
 // The AWS SDK's notice that its 2027 releases need Node 22 (see the README) would bury the report.

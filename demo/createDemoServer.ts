@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createServer as createViteServer, type ViteDevServer } from 'vite';
 import type { ErrorBody, ErrorCode } from '../contract.js';
 import { createS3Middleware } from '../middleware/index.js';
-import { isValidKey } from '../middleware/parseInput.js';
+import { isValidKey } from '../middleware/core/parseInput.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { corsAdvice, demoOrigins } from './checkBucketCors.js';

@@ -1,10 +1,13 @@
-export { createS3Middleware, type S3MiddlewareOptions } from './createS3Middleware.js';
-export { createRateLimiter, type RateLimiterOptions } from './createRateLimiter.js';
-export { createUploadHandlers, type RawInput, type UploadHandlers } from './createUploadHandlers.js';
-export { createPresigner, type Presigner, type PresignedRequest } from './createPresigner.js';
-export type { KeyContext, UploadOptions } from './options.js';
-export { sanitizeFilename, createObjectKey } from './objectKey.js';
-export { UploadError } from './UploadError.js';
+export { createS3Handler } from './adapters/createS3Handler.js';
+export { createS3NodeHandler, type S3NodeHandler } from './adapters/createS3NodeHandler.js';
+export { createS3Middleware, type S3MiddlewareOptions } from './adapters/createS3Middleware.js';
+export { createRateLimiter, type RateLimiterOptions } from './adapters/createRateLimiter.js';
+export type { S3HandlerOptions } from './http/createS3Router.js';
+export { createUploadHandlers, type RawInput, type UploadHandlers } from './core/createUploadHandlers.js';
+export { createPresigner, type Presigner, type PresignedRequest } from './core/createPresigner.js';
+export type { KeyContext, UploadOptions } from './core/options.js';
+export { sanitizeFilename, createObjectKey } from './core/objectKey.js';
+export { UploadError } from './core/UploadError.js';
 export {
   cleanupStaleUploads,
   CleanupError,
@@ -14,5 +17,5 @@ export {
   type CleanupStaleUploadsOptions,
   type FailedAbort,
   type IncompleteUpload,
-} from './cleanupStaleUploads.js';
+} from './core/cleanupStaleUploads.js';
 export * from '../contract.js';

@@ -6,7 +6,7 @@
 import { S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it, vi } from 'vitest';
-import { createPresigner } from '../middleware/createPresigner.js';
+import { createPresigner } from '../middleware/core/createPresigner.js';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const when = new Date('2026-11-24T12:00:00Z');

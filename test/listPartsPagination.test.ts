@@ -16,7 +16,7 @@ afterAll(() => server.close());
 
 it(`lists all ${PARTS} parts of an upload, across ListParts pages`, async () => {
   const { key, uploadId } = (
-    await callApi<CreateMultipartResponse>(server.base, 'POST', paths.createMultipart(), { user, json: { filename: 'many-parts.bin' } })
+    await callApi<CreateMultipartResponse>(server, 'POST', paths.createMultipart(), { user, json: { filename: 'many-parts.bin' } })
   ).body;
   // Tiny parts are fine until complete; each part holds its own number so every ETag differs.
   const body = (n: number) => new TextEncoder().encode(`part ${n}`);
@@ -24,7 +24,7 @@ it(`lists all ${PARTS} parts of an upload, across ListParts pages`, async () => 
   const numbers = Array.from({ length: PARTS }, (_, i) => i + 1);
   for (let start = 0; start < PARTS; start += 100) {
     const batch = numbers.slice(start, start + 100);
-    const signed = await callApi<BatchSignResponse>(server.base, 'POST', paths.batch(uploadId, key), {
+    const signed = await callApi<BatchSignResponse>(server, 'POST', paths.batch(uploadId, key), {
       user,
       json: { parts: batch.map((partNumber) => ({ partNumber, md5: md5Base64(body(partNumber)) })) },
     });
@@ -41,11 +41,11 @@ it(`lists all ${PARTS} parts of an upload, across ListParts pages`, async () => 
     );
   }
 
-  const listed = await callApi<ListedPart[]>(server.base, 'GET', paths.upload(uploadId, key), { user });
+  const listed = await callApi<ListedPart[]>(server, 'GET', paths.upload(uploadId, key), { user });
   expect(listed.status).toBe(200);
   expect(listed.body).toHaveLength(PARTS);
   expect(listed.body.map((p) => p.PartNumber)).toEqual(numbers);
   expect(listed.body.every((p) => p.ETag === `"${md5Hex(body(p.PartNumber))}"` && p.Size === body(p.PartNumber).length)).toBe(true);
 
-  expect((await callApi(server.base, 'DELETE', paths.upload(uploadId, key), { user })).status).toBe(200);
+  expect((await callApi(server, 'DELETE', paths.upload(uploadId, key), { user })).status).toBe(200);
 });

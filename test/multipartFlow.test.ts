@@ -32,7 +32,7 @@ async function readObject(key: string): Promise<Uint8Array> {
 }
 
 async function create(filename: string, extra: Record<string, unknown> = {}) {
-  const created = await callApi<CreateMultipartResponse>(server.base, 'POST', paths.createMultipart(), {
+  const created = await callApi<CreateMultipartResponse>(server, 'POST', paths.createMultipart(), {
     user,
     json: { filename, type: 'application/octet-stream', metadata: {}, ...extra },
   });
@@ -56,7 +56,7 @@ describe('multipart upload through the routes', () => {
     const etags: string[] = [];
 
     // Part 1 through the single-part route.
-    const one = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(parts[0]!), size: parts[0]!.length }), { user });
+    const one = await callApi<SignPartResponse>(server, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(parts[0]!), size: parts[0]!.length }), { user });
     expect(one.status).toBe(200);
     expect(one.cacheControl).toBe('no-store');
     expect(one.body.expires).toBe(900);
@@ -67,7 +67,7 @@ describe('multipart upload through the routes', () => {
     etags[0] = put1.etag!;
 
     // Parts 2 and 3 through the batch route.
-    const batch = await callApi<BatchSignResponse>(server.base, 'POST', paths.batch(uploadId, key), {
+    const batch = await callApi<BatchSignResponse>(server, 'POST', paths.batch(uploadId, key), {
       user,
       json: { parts: [2, 3].map((partNumber) => ({ partNumber, md5: md5Base64(parts[partNumber - 1]!), size: parts[partNumber - 1]!.length })) },
     });
@@ -80,13 +80,13 @@ describe('multipart upload through the routes', () => {
     }
     expect(etags).toEqual(parts.map((p) => `"${md5Hex(p)}"`));
 
-    const listed = await callApi<ListedPart[]>(server.base, 'GET', paths.upload(uploadId, key), { user });
+    const listed = await callApi<ListedPart[]>(server, 'GET', paths.upload(uploadId, key), { user });
     expect(listed.status).toBe(200);
     expect(listed.body.map(({ PartNumber, ETag, Size }) => ({ PartNumber, ETag, Size }))).toEqual(
       parts.map((p, i) => ({ PartNumber: i + 1, ETag: etags[i], Size: p.length })),
     );
 
-    const completed = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), {
+    const completed = await callApi<CompleteResponse>(server, 'POST', paths.complete(uploadId, key), {
       user,
       // Out of order on purpose: the server sorts.
       json: { parts: [3, 1, 2].map((n) => ({ PartNumber: n, ETag: etags[n - 1] })) },
@@ -101,13 +101,13 @@ describe('multipart upload through the routes', () => {
     expect(sha256Hex(await readObject(key))).toBe(sha256Hex(file));
 
     // A retried complete (its first answer lost) succeeds again: the object's ETag proves it.
-    const again = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), {
+    const again = await callApi<CompleteResponse>(server, 'POST', paths.complete(uploadId, key), {
       user,
       json: { parts: [1, 2, 3].map((n) => ({ PartNumber: n, ETag: etags[n - 1] })) },
     });
     expect(again).toMatchObject({ status: 200, body: { key, etag: completed.body.etag } });
     // Other parts do not match the object: no such upload.
-    const other = await callApi(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: etags[0] }] } });
+    const other = await callApi(server, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: etags[0] }] } });
     expect(other).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
 
     const head = await s3.send(new HeadObjectCommand({ Bucket: server.bucket, Key: key }));
@@ -121,10 +121,10 @@ describe('multipart upload through the routes', () => {
     const file = randomData(4096);
     const { key, uploadId } = await create('Été à Zürich — 日本 (2).bin');
     expect(key.endsWith('/Été_à_Zürich_日本_2_.bin')).toBe(true);
-    const signed = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(file) }), { user });
+    const signed = await callApi<SignPartResponse>(server, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(file) }), { user });
     const put = await putTo(signed.body.url, file, signed.body.headers);
     expect(put.status).toBe(200);
-    const completed = await callApi<CompleteResponse>(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: put.etag }] } });
+    const completed = await callApi<CompleteResponse>(server, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: put.etag }] } });
     expect(completed.status).toBe(200);
     expect(sha256Hex(await readObject(key))).toBe(sha256Hex(file));
   });
@@ -133,7 +133,7 @@ describe('multipart upload through the routes', () => {
     const { key, uploadId } = await create('digest.bin');
     const good = randomData(1000);
     const bad = Uint8Array.from(good, (b, i) => (i === 500 ? b ^ 0xff : b));
-    const signed = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(good), size: good.length }), { user });
+    const signed = await callApi<SignPartResponse>(server, 'GET', paths.part(uploadId, 1, { key, md5: md5Base64(good), size: good.length }), { user });
 
     const corrupted = await putTo(signed.body.url, bad, signed.body.headers!);
     expect(corrupted.status).toBe(400);
@@ -145,13 +145,13 @@ describe('multipart upload through the routes', () => {
     const withoutDigest = await putTo(signed.body.url, good);
     expect(withoutDigest.status).toBe(403);
 
-    const listed = await callApi<ListedPart[]>(server.base, 'GET', paths.upload(uploadId, key), { user });
+    const listed = await callApi<ListedPart[]>(server, 'GET', paths.upload(uploadId, key), { user });
     expect(listed.body).toEqual([]);
 
     const ok = await putTo(signed.body.url, good, signed.body.headers!);
     expect(ok.status).toBe(200);
     expect(ok.etag).toBe(`"${md5Hex(good)}"`);
-    await callApi(server.base, 'DELETE', paths.upload(uploadId, key), { user });
+    await callApi(server, 'DELETE', paths.upload(uploadId, key), { user });
   });
 
   it('a URL signed with a 1 s lifetime works at once and is refused once it has expired', async () => {
@@ -180,7 +180,7 @@ describe('multipart upload through the routes', () => {
 
   it('small files: a presigned POST form (Companion shape) stores the file with its type and metadata', async () => {
     const file = randomData(70_000);
-    const params = await callApi<ParamsResponse>(server.base, 'GET', paths.params({ filename: 'note.txt', type: 'text/plain', metadata: { name: 'note.txt' } }), { user });
+    const params = await callApi<ParamsResponse>(server, 'GET', paths.params({ filename: 'note.txt', type: 'text/plain', metadata: { name: 'note.txt' } }), { user });
     expect(params.status).toBe(200);
     expect(params.body.method).toBe('POST');
     expect(params.body.expires).toBe(900);
@@ -198,7 +198,7 @@ describe('multipart upload through the routes', () => {
   });
 
   it('small files: a declared size is pinned in the POST policy, so S3 refuses a larger file', async () => {
-    const params = await callApi<ParamsResponse>(server.base, 'GET', paths.params({ filename: 'pinned.bin', size: 10 }), { user });
+    const params = await callApi<ParamsResponse>(server, 'GET', paths.params({ filename: 'pinned.bin', size: 10 }), { user });
     const form = new FormData();
     for (const [name, value] of Object.entries(params.body.fields)) form.set(name, value);
     form.set('file', new Blob([randomData(11)]));
@@ -210,7 +210,7 @@ describe('multipart upload through the routes', () => {
   it('small files: a presigned PUT carries Content-MD5 and Content-Type, and S3 enforces both', async () => {
     const file = randomData(3000);
     const md5 = md5Base64(file);
-    const params = await callApi<ParamsResponse>(server.base, 'GET', paths.params({ filename: 'photo.png', type: 'image/png', method: 'PUT', md5, size: file.length }), { user });
+    const params = await callApi<ParamsResponse>(server, 'GET', paths.params({ filename: 'photo.png', type: 'image/png', method: 'PUT', md5, size: file.length }), { user });
     expect(params.status).toBe(200);
     expect(params.body.method).toBe('PUT');
     expect(params.body.headers).toEqual({ 'Content-Type': 'image/png', 'Content-MD5': md5 });
@@ -231,21 +231,21 @@ describe('multipart upload through the routes', () => {
   it('after abort, listing and completing answer 404 upload_not_found and S3 refuses parts', async () => {
     const { key, uploadId } = await create('aborted.bin');
     const data = randomData(10);
-    const signed = await callApi<SignPartResponse>(server.base, 'GET', paths.part(uploadId, 1, { key }), { user });
+    const signed = await callApi<SignPartResponse>(server, 'GET', paths.part(uploadId, 1, { key }), { user });
     expect(signed.status).toBe(200);
     expect(signed.body.headers).toBeUndefined();
 
-    const aborted = await callApi(server.base, 'DELETE', paths.upload(uploadId, key), { user });
+    const aborted = await callApi(server, 'DELETE', paths.upload(uploadId, key), { user });
     expect(aborted).toMatchObject({ status: 200, body: {} });
 
     const put = await putTo(signed.body.url, data);
     expect(put.status).toBe(404);
     expect(put.text).toContain('NoSuchUpload');
-    const listed = await callApi(server.base, 'GET', paths.upload(uploadId, key), { user });
+    const listed = await callApi(server, 'GET', paths.upload(uploadId, key), { user });
     expect(listed).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
-    const completed = await callApi(server.base, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: `"${md5Hex(data)}"` }] } });
+    const completed = await callApi(server, 'POST', paths.complete(uploadId, key), { user, json: { parts: [{ PartNumber: 1, ETag: `"${md5Hex(data)}"` }] } });
     expect(completed).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
-    const abortedAgain = await callApi(server.base, 'DELETE', paths.upload(uploadId, key), { user });
+    const abortedAgain = await callApi(server, 'DELETE', paths.upload(uploadId, key), { user });
     expect(abortedAgain).toMatchObject({ status: 404, body: { code: 'upload_not_found' } });
   });
 });

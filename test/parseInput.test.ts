@@ -1,10 +1,10 @@
 /** Pure logic, no I/O: input parsing, key naming, part sizes. */
 import { describe, expect, it } from 'vitest';
 import { choosePartSize, MAX_PARTS, MIN_PART_SIZE } from '../contract.js';
-import { multipartETag } from '../middleware/multipartETag.js';
-import { createObjectKey, isKeyInPrefix, sanitizeFilename } from '../middleware/objectKey.js';
-import { parseCompleteParts, parseMd5, parseMetadata, parsePartNumber, parseKey } from '../middleware/parseInput.js';
-import { UploadError } from '../middleware/UploadError.js';
+import { multipartETag } from '../middleware/core/multipartETag.js';
+import { createObjectKey, isKeyInPrefix, sanitizeFilename } from '../middleware/core/objectKey.js';
+import { parseCompleteParts, parseMd5, parseMetadata, parsePartNumber, parseKey } from '../middleware/core/parseInput.js';
+import { UploadError } from '../middleware/core/UploadError.js';
 
 const codeOf = (fn: () => unknown) => {
   try {

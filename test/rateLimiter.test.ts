@@ -13,16 +13,13 @@ function statuses(limiter: ReturnType<typeof createRateLimiter>, user: string | 
   for (let i = 0; i < count; i += 1) {
     const result: { status: number; retryAfter?: string; body?: unknown } = { status: 0 };
     const res = {
-      set(name: string, value: string) {
-        if (name === 'Retry-After') result.retryAfter = value;
-        return res;
-      },
-      status(code: number) {
+      writeHead(code: number, headers: Record<string, string>) {
         result.status = code;
+        result.retryAfter = headers['Retry-After'];
         return res;
       },
-      json(body: unknown) {
-        result.body = body;
+      end(body: Uint8Array) {
+        result.body = JSON.parse(Buffer.from(body).toString('utf8'));
       },
     };
     limiter({ user } as unknown as Request, res as never, () => (result.status = 200));

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { createDemoServer, type DemoServer } from '../../demo/createDemoServer.js';
 import { USER_COOKIE } from '../../demo/demoUsers.js';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
-import { multipartETag } from '../../middleware/multipartETag.js';
+import { multipartETag } from '../../middleware/core/multipartETag.js';
 import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
 import { launchChromium } from '../helpers/launchChromium.js';
 import { isPartPut, objectSha256, partNumberOf } from '../helpers/pluginPage.js';

@@ -7,14 +7,17 @@ export interface ApiResponse<T = unknown> {
   cacheControl: string | null;
 }
 
+/** Where the middleware is: its mount URL (fetched over HTTP), or a test server with its own `fetch` (a Web handler called directly). */
+export type ApiTarget = string | { base: string; fetch(url: string, init?: RequestInit): Promise<Response> };
+
 /** Calls the middleware as user `user` (sent as `x-test-user`) and parses the JSON answer. */
 export async function callApi<T = unknown>(
-  base: string,
+  target: ApiTarget,
   method: string,
   path: string,
-  options: { user?: string; json?: unknown; rawBody?: string; contentType?: string } = {},
+  options: { user?: string; json?: unknown; rawBody?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.user !== undefined) headers['x-test-user'] = options.user;
   let body: string | undefined;
   if (options.json !== undefined) {
@@ -23,7 +26,8 @@ export async function callApi<T = unknown>(
   }
   if (options.rawBody !== undefined) body = options.rawBody;
   if (options.contentType !== undefined) headers['content-type'] = options.contentType;
-  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const [base, send] = typeof target === 'string' ? [target, fetch] : [target.base, target.fetch];
+  const response = await send(`${base}${path}`, { method, headers, body });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T, contentType: response.headers.get('content-type'), cacheControl: response.headers.get('cache-control') };
 }

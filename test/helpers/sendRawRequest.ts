@@ -41,14 +41,10 @@ function bodyBytes(body: Body | undefined): Buffer | undefined {
   return Buffer.from(`${head}${'x'.repeat(MAX_BODY + body.oversize - head.length - 2)}"}`, 'utf8');
 }
 
-/**
- * Sends `request` byte for byte (its path is not normalised, unlike with fetch) to the middleware
- * mounted at `base`, with `x-test-user` and any extra headers; answers `'unsendable'` for a path
- * Node would refuse to send (over 14 KB, or raw characters it rejects).
- */
-export function sendRawRequest(base: URL, agent: http.Agent, request: RawRequest, extraHeaders: Record<string, string> = {}): Promise<Answer | 'unsendable'> {
-  const fullPath = `${base.pathname}${request.path}`;
-  if (Buffer.byteLength(fullPath) > MAX_PATH_BYTES) return Promise.resolve('unsendable');
+/** What goes on the wire for `request` under the mount `base`: its raw path, its headers, its body bytes; undefined when Node could not send the path (over 14 KB). */
+export function encodeRequest(base: URL, request: RawRequest, extraHeaders: Record<string, string>): { path: string; headers: Record<string, string>; body?: Buffer } | undefined {
+  const path = `${base.pathname}${request.path}`;
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return undefined;
   let body = request.method === 'HEAD' ? undefined : bodyBytes(request.body);
   const headers: Record<string, string> = { ...extraHeaders, 'x-test-user': request.user };
   if (request.contentType !== undefined) headers['content-type'] = request.contentType;
@@ -58,10 +54,22 @@ export function sendRawRequest(base: URL, agent: http.Agent, request: RawRequest
   }
   // Node chunks only POST-like bodies by default; a GET's body would otherwise go unframed.
   if (body !== undefined) headers[request.chunked === true ? 'transfer-encoding' : 'content-length'] = request.chunked === true ? 'chunked' : String(body.length);
+  return { path, headers, body };
+}
+
+/**
+ * Sends `request` byte for byte (its path is not normalised, unlike with fetch) to the middleware
+ * mounted at `base`, with `x-test-user` and any extra headers; answers `'unsendable'` for a path
+ * Node would refuse to send (over 14 KB, or raw characters it rejects).
+ */
+export function sendRawRequest(base: URL, agent: http.Agent, request: RawRequest, extraHeaders: Record<string, string> = {}): Promise<Answer | 'unsendable'> {
+  const encoded = encodeRequest(base, request, extraHeaders);
+  if (encoded === undefined) return Promise.resolve('unsendable');
+  const { path, headers, body } = encoded;
   return new Promise((resolve, reject) => {
     let req: http.ClientRequest;
     try {
-      req = http.request({ host: base.hostname, port: base.port, method: request.method, path: fullPath, headers, agent, timeout: 20_000 }, (res) => {
+      req = http.request({ host: base.hostname, port: base.port, method: request.method, path, headers, agent, timeout: 20_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));

@@ -21,9 +21,17 @@ export interface Command {
  * exactly `env` (plus PATH and HOME) so nothing from the test run's environment leaks in.
  */
 export function startCommand(args: string[], env: Record<string, string>, readyWhen: RegExp): Command {
+  return startProcess(process.execPath, ['--import', 'tsx', ...args], { env, readyWhen });
+}
+
+/**
+ * Runs any command (`npm start` in an example's folder) as {@link startCommand} runs a script: its
+ * own process group, exactly `env` plus PATH and HOME, in `cwd` (default: the project's folder).
+ */
+export function startProcess(command: string, args: string[], { cwd = ROOT, env, readyWhen }: { cwd?: string; env: Record<string, string>; readyWhen: RegExp }): Command {
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: ROOT,
+  const child = spawn(command, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -38,7 +46,7 @@ export function startCommand(args: string[], env: Record<string, string>, readyW
       if (match) resolve({ match, seconds: (performance.now() - spawnedAt) / 1000 });
     };
     child.stdout.on('data', look);
-    void exited.then((code) => reject(new Error(`${args.join(' ')} exited (${code}) before it was ready:\n${output}`)));
+    void exited.then((code) => reject(new Error(`${[command, ...args].join(' ')} exited (${code}) before it was ready:\n${output}`)));
   });
   ready.catch(() => {}); // a test that expects an early exit awaits `exited` instead
   return {
@@ -51,6 +59,15 @@ export function startCommand(args: string[], env: Record<string, string>, readyW
       return exited;
     },
   };
+}
+
+/** Runs a command to its end (a build); answers its output and how long it took, or throws with its output if it fails. */
+export async function runToEnd(command: string, args: string[], options: { cwd?: string; env: Record<string, string> }): Promise<{ output: string; seconds: number }> {
+  const started = performance.now();
+  const run = startProcess(command, args, { ...options, readyWhen: /$^/ });
+  const code = await run.exited;
+  if (code !== 0) throw new Error(`${[command, ...args].join(' ')} failed (${code}):\n${run.output()}`);
+  return { output: run.output(), seconds: (performance.now() - started) / 1000 };
 }
 
 /** Ctrl-C, then an impatient second one while the first is being handled; resolves with the exit code. */

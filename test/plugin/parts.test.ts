@@ -8,7 +8,7 @@ import { createHashQueue } from '../../plugin/createHashQueue.js';
 import { multipartETag, multipartETagForm } from '../../plugin/multipartETag.js';
 import { PartSigner } from '../../plugin/PartSigner.js';
 import { planParts } from '../../plugin/planParts.js';
-import { multipartETag as serverMultipartETag } from '../../middleware/multipartETag.js';
+import { multipartETag as serverMultipartETag } from '../../middleware/core/multipartETag.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../contract.js';
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../contract.js';
 
 /**
  * The one error type the middleware answers with: a stable {@link ErrorCode}, its HTTP status, a

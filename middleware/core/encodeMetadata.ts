@@ -1,4 +1,4 @@
-import type { Metadata } from '../contract.js';
+import type { Metadata } from '../../contract.js';
 
 /**
  * One metadata value as S3 can carry it in an `x-amz-meta-*` header. Header values must be

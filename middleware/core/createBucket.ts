@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { MAX_PARTS, type CompleteRequest, type ListedPart, type Metadata } from '../contract.js';
+import { MAX_PARTS, type CompleteRequest, type ListedPart, type Metadata } from '../../contract.js';
 import type { Presigner } from './createPresigner.js';
 import { mapS3Error } from './mapS3Error.js';
 

@@ -3,38 +3,38 @@
  * (node_modules/@uppy/aws-s3/src/s3-client/CompanionS3.ts), built the way it builds them: its own
  * path strings, plain fetch, and a part PUT with no headers at all. This proves the middleware is
  * a drop-in Companion replacement without our extensions. (Its PUTs go through XMLHttpRequest in a
- * browser; the browser test in the plugin issue runs the real plugin.)
+ * browser; the browser test in the plugin issue runs the real plugin.) Through every adapter.
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MIN_PART_SIZE } from '../contract.js';
-import { md5Hex, randomData, sha256Hex } from './helpers/callApi.js';
-import { createTestS3Client, startTestServer, type TestServer } from './helpers/testServer.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_PART_SIZE } from '../../contract.js';
+import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
+import { ADAPTERS, createTestS3Client, startTestServer, type TestServer } from '../helpers/testServer.js';
 
+/** The adapter under test's server (set by each adapter's beforeAll). */
 let server: TestServer;
 let s3: S3Client;
-let companionEndpoint: string;
-
-beforeAll(async () => {
-  // Stock Uppy sends no user header: a single shared prefix, as a Companion deployment would have.
-  server = await startTestServer({ prefix: 'stock/' });
-  s3 = createTestS3Client();
-  companionEndpoint = server.base;
-});
-afterAll(async () => {
-  await server.close();
-  s3.destroy();
-});
 
 /** CompanionS3#_fetch: `${companionEndpoint}/s3${path}`, non-2xx is a failure. */
 async function companionFetch(path: string, opts?: RequestInit): Promise<Response> {
-  const response = await fetch(`${companionEndpoint}/s3${path}`, opts);
+  const response = await server.fetch(`${server.base}/s3${path}`, opts);
   if (!response.ok) throw new Error(`Companion request failed: ${response.status} ${await response.text()}`);
   return response;
 }
 
 // Uppy's file.meta for a dropped file, sent whole (allowedMetaFields: true).
 const meta = (name: string, type: string) => ({ name, type, relativePath: null });
+
+describe.each(ADAPTERS)('%s', (adapter) => {
+beforeAll(async () => {
+  // Stock Uppy sends no user header: a single shared prefix, as a Companion deployment would have.
+  server = await startTestServer({ prefix: 'stock/' }, adapter);
+  s3 = createTestS3Client();
+});
+afterAll(async () => {
+  await server.close();
+  s3.destroy();
+});
 
 it('multipart: create, sign each part, PUT with no headers, list, complete', async () => {
   const file = randomData(MIN_PART_SIZE + 4321);
@@ -114,4 +114,5 @@ it('single upload: /s3/params then the POST form the plugin builds', async () =>
   const object = await s3.send(new GetObjectCommand({ Bucket: server.bucket, Key: fields.key }));
   expect(object.ContentType).toBe('image/jpeg');
   expect(sha256Hex(await object.Body!.transformToByteArray())).toBe(sha256Hex(file));
+});
 });

@@ -1,9 +1,19 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, type Metadata, type Operation } from '../contract.js';
+import { MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MAX_SINGLE_UPLOAD_SIZE, MIN_PART_SIZE, type Metadata, type Operation } from '../../contract.js';
 import { describe } from './parseInput.js';
 import type { UploadError } from './UploadError.js';
 
 const MiB = 1024 * 1024;
+
+/**
+ * A request as every adapter hands it to the core: path parameters, query and parsed JSON body,
+ * all untrusted until a handler has validated them.
+ */
+export interface RawInput {
+  params: Record<string, unknown>;
+  query: Record<string, unknown>;
+  body?: unknown;
+}
 
 /** What `getKey` is given to name a new object. */
 export interface KeyContext<Req> {
@@ -17,8 +27,9 @@ export interface KeyContext<Req> {
 }
 
 /**
- * Options of the upload core and of the Express middleware. `Req` is the framework's request type
- * (Express's `Request` for {@link createS3Middleware}).
+ * Options of the upload core, and through it of every adapter. `Req` is what the hooks receive:
+ * the Web `Request` for `createS3Handler`, Express's `Request` for `createS3Middleware`, Node's
+ * `IncomingMessage` (or the context you pass) for `createS3NodeHandler`.
  */
 export interface UploadOptions<Req> {
   /**
@@ -51,10 +62,12 @@ export interface UploadOptions<Req> {
   getKey?: (context: KeyContext<Req>) => string | Promise<string>;
   /**
    * Asked before every operation; `false` answers 403 `forbidden`. Throw an {@link UploadError}
-   * to answer something else (e.g. 401 from your own code path).
+   * to answer something else (e.g. 401 from your own code path). `input` is the request's path
+   * parameters, query and body as received, not yet validated: for logging, or checks of your own
+   * (e.g. that `input.params.uploadId` is one your database gave this user).
    * @default () => true
    */
-  authorize?: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  authorize?: (req: Req, operation: Operation, input: Readonly<RawInput>) => boolean | Promise<boolean>;
   /**
    * Largest file accepted, in bytes: checked at create when a size is declared, on every part
    * signed with a size, as a POST policy condition, and at complete by adding up the parts S3
@@ -67,6 +80,22 @@ export interface UploadOptions<Req> {
    * @default undefined (any type)
    */
   allowedContentTypes?: readonly string[];
+  /**
+   * What `GET /s3/params` answers a client that names no `method` (the stock `@uppy/aws-s3` of
+   * every version; our plugin always asks for a PUT):
+   * - `'POST'`: a presigned POST form, as Companion answers. The stock Uppy 6 plugin knows only
+   *   this. Uppy 4 and 5 then wait for the `ETag` header of S3's answer to the form: AWS sends
+   *   one, Ceph radosgw answers 204 with none, and those clients hang at "Uploading: 100%".
+   * - `'PUT'`: a presigned PUT (Content-Type signed), which every S3 answers with an `ETag`: for
+   *   Uppy 4 and 5 clients on a store like radosgw. The stock Uppy 6 plugin cannot use it (it
+   *   posts a form to the URL, which S3 refuses). A PUT has no size range as a POST policy has,
+   *   so with a `maxFileSize` under 5 GiB a PUT is only signed with a declared `size` (the stock
+   *   clients send none): a `'PUT'` here then throws at creation; a function answering `'PUT'`
+   *   gets such requests refused (400 `invalid_size`).
+   * - a function of the request, for an app that serves both kinds of client.
+   * @default 'POST'
+   */
+  singleUploadMethod?: 'POST' | 'PUT' | ((req: Req) => 'POST' | 'PUT' | Promise<'POST' | 'PUT'>);
   /**
    * Refuse to sign a part, or a PUT, without an MD5 (400 `md5_required`). Turning this on locks out
    * the stock `@uppy/aws-s3` plugin, which sends none.
@@ -98,9 +127,10 @@ export interface ResolvedOptions<Req> {
   expiresIn: number;
   prefix: (req: Req) => string | Promise<string>;
   getKey?: (context: KeyContext<Req>) => string | Promise<string>;
-  authorize: (req: Req, operation: Operation) => boolean | Promise<boolean>;
+  authorize: (req: Req, operation: Operation, input: Readonly<RawInput>) => boolean | Promise<boolean>;
   maxFileSize: number;
   allowedContentTypes?: readonly string[];
+  singleUploadMethod: (req: Req) => 'POST' | 'PUT' | Promise<'POST' | 'PUT'>;
   requireContentMD5: boolean;
   partSize: number;
   maxBatchSize: number;
@@ -178,6 +208,17 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
   }
   if (typeof requireContentMD5 !== 'boolean') invalid('requireContentMD5', 'a boolean', requireContentMD5);
   const partSize = integerIn('partSize', options.partSize, MIN_PART_SIZE, MAX_PART_SIZE, 8 * MiB);
+  const maxFileSize = integerIn('maxFileSize', options.maxFileSize, 0, MAX_OBJECT_SIZE, MAX_OBJECT_SIZE);
+  const { singleUploadMethod = 'POST' } = options;
+  if (singleUploadMethod !== 'POST' && singleUploadMethod !== 'PUT' && typeof singleUploadMethod !== 'function') {
+    invalid('singleUploadMethod', '"POST", "PUT" or a function of the request', singleUploadMethod);
+  }
+  if (singleUploadMethod === 'PUT' && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
+    throw new TypeError(
+      'Expected `singleUploadMethod` to be "POST" with a `maxFileSize` under 5 GiB: a PUT cannot bound the size of a file whose client does not declare it (the stock @uppy/aws-s3 never does). ' +
+        'Keep "POST", or drop `maxFileSize`, or have Uppy 4/5 send every file in parts (shouldUseMultipart: () => true), whose total is checked at complete.',
+    );
+  }
   return {
     client: createClient(options.s3),
     bucket,
@@ -185,8 +226,9 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
     prefix: typeof prefix === 'function' ? prefix : () => prefix,
     getKey: optionalFunction('getKey', options.getKey),
     authorize: optionalFunction('authorize', options.authorize) ?? (() => true),
-    maxFileSize: integerIn('maxFileSize', options.maxFileSize, 0, MAX_OBJECT_SIZE, MAX_OBJECT_SIZE),
+    maxFileSize,
     allowedContentTypes,
+    singleUploadMethod: typeof singleUploadMethod === 'function' ? singleUploadMethod : () => singleUploadMethod,
     requireContentMD5,
     partSize,
     maxBatchSize: integerIn('maxBatchSize', options.maxBatchSize, 1, MAX_PARTS, 100),

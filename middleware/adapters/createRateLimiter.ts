@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
-import { invalid } from './options.js';
-import { UploadError } from './UploadError.js';
+import { invalid } from '../core/options.js';
+import { UploadError } from '../core/UploadError.js';
+import { jsonAnswer } from '../http/jsonAnswer.js';
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
@@ -86,7 +87,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}) {
     const waitMs = take(id);
     if (waitMs === 0) return next();
     const error = new UploadError('rate_limited', 'Too many requests; try again shortly.');
-    res.set('Retry-After', String(Math.ceil(waitMs / 1000))).set('Cache-Control', 'no-store');
-    res.status(error.status).json(error.toBody());
+    const answer = jsonAnswer(error.status, error.toBody());
+    res.writeHead(answer.status, { ...answer.headers, 'Retry-After': String(Math.ceil(waitMs / 1000)) }).end(answer.body);
   };
 }

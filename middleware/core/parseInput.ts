@@ -9,7 +9,7 @@ import {
   MAX_PARTS,
   type ErrorCode,
   type Metadata,
-} from '../contract.js';
+} from '../../contract.js';
 import { encodeMetadataValue } from './encodeMetadata.js';
 import { UploadError } from './UploadError.js';
 

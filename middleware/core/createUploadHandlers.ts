@@ -13,22 +13,17 @@ import {
   type Operation,
   type ParamsResponse,
   type SignPartResponse,
-} from '../contract.js';
+} from '../../contract.js';
 import { createBucket } from './createBucket.js';
 import { createPresigner } from './createPresigner.js';
 import { encodeMetadata } from './encodeMetadata.js';
 import { multipartETag } from './multipartETag.js';
 import { createObjectKey, isKeyInPrefix } from './objectKey.js';
-import { assertPrefix, resolveOptions, type ResolvedOptions, type UploadOptions } from './options.js';
+import { assertPrefix, resolveOptions, type RawInput, type ResolvedOptions, type UploadOptions } from './options.js';
 import * as parse from './parseInput.js';
 import { UploadError } from './UploadError.js';
 
-/** A request as any framework can hand it over: path parameters, query and parsed JSON body, all untrusted. */
-export interface RawInput {
-  params: Record<string, unknown>;
-  query: Record<string, unknown>;
-  body?: unknown;
-}
+export type { RawInput };
 
 type Handler<Req, Res> = (req: Req, input: RawInput) => Promise<Res>;
 
@@ -45,6 +40,21 @@ export interface UploadHandlers<Req> {
   /** The validated options, for adapters (e.g. `onError`). */
   readonly options: ResolvedOptions<Req>;
 }
+
+/** The name of each route's handler. */
+export type HandlerName = Exclude<keyof UploadHandlers<unknown>, 'options'>;
+
+/** The operation each handler performs, as the `authorize` hook is asked about it. */
+const OPERATIONS = {
+  getUploadParameters: 'params',
+  createMultipartUpload: 'create',
+  signPart: 'sign',
+  signParts: 'sign',
+  signPartsCompanion: 'sign',
+  listParts: 'list',
+  completeMultipartUpload: 'complete',
+  abortMultipartUpload: 'abort',
+} as const satisfies Record<HandlerName, Operation>;
 
 function typeAllowed(type: string, allowed: readonly string[] | undefined): boolean {
   if (allowed === undefined) return true;
@@ -80,8 +90,8 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
   const presigner = createPresigner(client, bucket);
   const s3 = createBucket(client, bucket, presigner);
 
-  async function authorize(req: Req, operation: Operation): Promise<void> {
-    if ((await options.authorize(req, operation)) !== true) {
+  async function authorize(req: Req, operation: Operation, input: RawInput): Promise<void> {
+    if ((await options.authorize(req, operation, input)) !== true) {
       throw new UploadError('forbidden', `You may not ${operation === 'params' ? 'upload' : operation} here.`);
     }
   }
@@ -107,6 +117,13 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     // A bad key from getKey is the app's bug, not the client's: a 500, not a 400.
     if (!parse.isValidKey(key) || !isKeyInPrefix(key, prefix)) throw new Error(`getKey returned ${JSON.stringify(key)}, which is not a valid key inside the caller's prefix "${prefix}"`);
     return key;
+  }
+
+  async function defaultSingleUploadMethod(req: Req): Promise<'POST' | 'PUT'> {
+    const method = await options.singleUploadMethod(req);
+    // What the app's function answers is the app's bug if wrong: a 500, not a 400.
+    if (method !== 'POST' && method !== 'PUT') throw new Error(`singleUploadMethod returned ${JSON.stringify(method)}, not "POST" or "PUT"`);
+    return method;
   }
 
   function checkType(type: string): void {
@@ -152,15 +169,12 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     return { location: await s3.objectUrl(key), key, bucket, etag: expected };
   }
 
-  return {
-    options,
-
+  const handlers: Omit<UploadHandlers<Req>, 'options'> = {
     async getUploadParameters(req, { query }) {
-      await authorize(req, 'params');
       const filename = parse.parseFilename(parse.queryString(query, 'filename'));
       const type = parse.parseContentType(parse.queryString(query, 'type'));
       const metadata = parse.parseMetadata(metadataFromQuery(query));
-      const method = parse.queryString(query, 'method') ?? 'POST';
+      const method = parse.queryString(query, 'method') ?? (await defaultSingleUploadMethod(req));
       if (method !== 'POST' && method !== 'PUT') throw new UploadError('invalid_method', `method must be "POST" or "PUT", got ${parse.describe(method)}.`);
       const md5 = parse.parseOptionalMd5(parse.queryString(query, 'md5'));
       const size = parse.parseFileSize(parse.queryString(query, 'size'), MAX_SINGLE_UPLOAD_SIZE);
@@ -168,6 +182,10 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       checkSize(size, 'The file');
       checkMd5(md5);
       if (method === 'POST' && md5 !== undefined) throw new UploadError('invalid_method', 'An MD5 can only be signed into a PUT: send method=PUT.');
+      // A POST policy bounds the size; a PUT only by a signed Content-Length, so it needs the size.
+      if (method === 'PUT' && size === undefined && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
+        throw new UploadError('invalid_size', `This server limits files to ${maxFileSize} bytes: send the file's size (size=) to upload it by PUT.`);
+      }
       const key = await newKey(req, filename, type, metadata);
       const s3Metadata = encodeMetadata(metadata);
       if (method === 'PUT') {
@@ -182,7 +200,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async createMultipartUpload(req, { body }) {
-      await authorize(req, 'create');
       const input = parse.parseBodyObject(body);
       const filename = parse.parseFilename(input.filename);
       const type = parse.parseContentType(input.type);
@@ -198,7 +215,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async signPart(req, { params, query }) {
-      await authorize(req, 'sign');
       const uploadId = parse.parseUploadId(params.uploadId);
       const partNumber = parse.parsePartNumber(params.partNumber);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
@@ -209,7 +225,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async signParts(req, { params, query, body }) {
-      await authorize(req, 'sign');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       const parts = parse.parseBatchParts(parse.parseBodyObject(body).parts, options.maxBatchSize);
@@ -220,7 +235,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async signPartsCompanion(req, { params, query }) {
-      await authorize(req, 'sign');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       const list = parse.queryString(query, 'partNumbers') ?? '';
@@ -232,14 +246,12 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async listParts(req, { params, query }) {
-      await authorize(req, 'list');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       return s3.listParts(key, uploadId);
     },
 
     async completeMultipartUpload(req, { params, query, body }) {
-      await authorize(req, 'complete');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       const parts = parse.parseCompleteParts(parse.parseBodyObject(body).parts);
@@ -256,11 +268,23 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     },
 
     async abortMultipartUpload(req, { params, query }) {
-      await authorize(req, 'abort');
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       await s3.abort(key, uploadId);
       return {};
     },
   };
+
+  // Every handler asks `authorize` first, before it looks at the input.
+  const authorized = Object.fromEntries(
+    Object.entries(OPERATIONS).map(([name, operation]) => {
+      const handler = handlers[name as HandlerName] as Handler<Req, unknown>;
+      const checked = async (req: Req, input: RawInput) => {
+        await authorize(req, operation, input);
+        return handler(req, input);
+      };
+      return [name, checked];
+    }),
+  ) as Omit<UploadHandlers<Req>, 'options'>;
+  return { options, ...authorized };
 }
