@@ -26,7 +26,7 @@
  * run once untimed first.
  *
  * Run: `node --import tsx bench/profileMd5.ts [--mib=256] [--part-mib=8] [--rounds=3]
- * [--scenarios=pool1,pool2,one,simd8,node] [--profile=pool1|none]`.
+ * [--scenarios=pool1,pool2,one,simd8,node] [--profile=pool1|pool1r4|none]`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -255,7 +255,7 @@ try {
 
   if (profileScenario !== 'none') {
     // The CPU profile of the hashing worker: a fresh 1-worker pool, attached, then profiled over one run.
-    if (profileScenario !== 'pool1') throw new Error('--profile takes pool1 or none');
+    if (!/^pool1(r\d+)?$/.test(profileScenario)) throw new Error('--profile takes pool1, pool1r<N> or none');
     await runScenario(page, profileScenario, partSize);
     const session = await browser.newBrowserCDPSession();
     const { targetInfos } = (await session.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };

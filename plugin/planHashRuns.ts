@@ -10,7 +10,7 @@ export interface HashRunsOptions {
   window: number;
   /** Batches this upload asked for before: the runs grow with each (1, 2, then 4 parts). */
   batches: number;
-  /** Whether `unasked` reaches the file's last part (then a batch needn't be whole). */
+  /** Whether `unasked` reaches the file's last part (then a batch needn't be whole: the last parts go in runs as long as the batch's, in fewer lanes). */
   toEnd: boolean;
 }
 
@@ -29,13 +29,10 @@ export function planHashRuns(unasked: readonly PlannedPart[], { lanes, window, b
   const runs: PlannedPart[][] = [];
   let at = 0;
   while (at < unasked.length) {
-    let length = Math.max(1, Math.min(MAX_PARTS_PER_RUN, 2 ** batches, Math.floor(window / lanes)));
+    const length = Math.max(1, Math.min(MAX_PARTS_PER_RUN, 2 ** batches, Math.floor(window / lanes)));
     const size = Math.max(1, Math.min(lanes * length, window));
     const batch = unasked.slice(at, at + size);
-    if (batch.length < size) {
-      if (!toEnd) break;
-      length = Math.min(length, Math.ceil(batch.length / lanes)); // the last parts spread over the lanes
-    }
+    if (batch.length < size && !toEnd) break;
     let run: PlannedPart[] = [];
     for (const part of batch) {
       const last = run[run.length - 1];

@@ -49,8 +49,9 @@ describe('planHashRuns', () => {
     expect(numbers(planHashRuns(parts.slice(56, 88), { lanes: 8, window: 64, batches: 3, toEnd: false }).runs)).toHaveLength(8);
   });
 
-  it("spreads the file's last parts over the lanes, and cuts runs where parts are not adjacent", () => {
-    expect(numbers(planHashRuns(parts.slice(89), { lanes: 8, window: 64, batches: 5, toEnd: true }).runs)).toEqual([[90, 91], [92, 93], [94, 95], [96, 97], [98, 99], [100]]);
+  it("asks for the file's last parts in runs as long as the batch's, and cuts runs where parts are not adjacent", () => {
+    expect(numbers(planHashRuns(parts.slice(89), { lanes: 8, window: 64, batches: 5, toEnd: true }).runs)).toEqual([[90, 91, 92, 93], [94, 95, 96, 97], [98, 99, 100]]);
+    expect(numbers(planHashRuns(parts.slice(0, 5), { lanes: 8, window: 64, batches: 0, toEnd: true }).runs)).toEqual([[1], [2], [3], [4], [5]]);
     const gap = [...parts.slice(0, 2), ...parts.slice(3, 5)]; // part 3 known from before
     expect(numbers(planHashRuns(gap, { lanes: 1, window: 64, batches: 2, toEnd: true }).runs)).toEqual([[1, 2], [4, 5]]);
   });
