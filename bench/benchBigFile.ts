@@ -13,6 +13,8 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   'ours-no-md5': 'our plugin, no MD5',
   plain: 'plain presigned PUTs',
   stock: 'stock @uppy/aws-s3 6',
+  'plain-md5': 'plain PUTs + MD5, read twice',
+  'plain-md5-once': 'plain PUTs + MD5, read once',
 };
 
 export interface BigFileOptions {

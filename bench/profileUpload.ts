@@ -7,8 +7,8 @@
  * from `/proc` (bench/threadCpu.ts), averaged over the rounds. On a machine whose cores are all
  * busy, a contender can only be as fast as the CPU it needs allows.
  *
- * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0] [--mbps=0]`
- * (`--mbps`: an upload bandwidth cap, MB/s, none by default)
+ * Run: `node --import tsx bench/profileUpload.ts [--mib=512 | --files=500] [--rounds=2] [--latency=0] [--mbps=0] [--workers=N]`
+ * (`--mbps`: an upload bandwidth cap, MB/s, none by default; `--workers`: our plugin's `hashWorkers`, its default otherwise)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,7 @@ const latencyMs = option('latency', 0);
 const files = option('files', 0);
 const uploadBytesPerSecond = option('mbps', 0) > 0 ? option('mbps', 0) * 1e6 : -1;
 const contenders: Contender[] = files > 0 ? ['stock', 'ours'] : ['plain', 'ours-no-md5', 'ours'];
+const plugin = option('workers', 0) > 0 ? { hashWorkers: option('workers', 0) } : {};
 
 const local = await startLocalS3();
 const folder = await mkdtemp(join(tmpdir(), 'profile-upload-'));
@@ -39,13 +40,13 @@ try {
   for (const path of paths) await writeRandomFile(path, files > 0 ? 100 * 1024 : size);
   const bench = await startUploadBench(local, { settle: local.collectGarbage });
   try {
-    for (const contender of contenders) await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond }); // warm-up
+    for (const contender of contenders) await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond, plugin }); // warm-up
     const wall = new Map<Contender, number[]>(contenders.map((c) => [c, []]));
     const cpu = new Map<Contender, Map<string, number>>(contenders.map((c) => [c, new Map()]));
     const faults = new Map<Contender, Map<string, number>>(contenders.map((c) => [c, new Map()]));
     for (let round = 0; round < rounds; round++) {
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const run = await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond, cpuOf: daemons });
+        const run = await bench.run(contender, paths, { latencyMs, uploadBytesPerSecond, cpuOf: daemons, plugin });
         wall.get(contender)!.push(run.ms / 1000);
         const spent = cpu.get(contender)!;
         const faulted = faults.get(contender)!;
