@@ -41,6 +41,8 @@ export interface BigFileOptions {
 export async function benchBigFile(bench: UploadBench, options: BigFileOptions): Promise<BenchSection> {
   const { path, size, latencyMs = 0, rounds = 5, log = console.log } = options;
   const minOverStock = options.minOverStock ?? (latencyMs === 0 ? 0.95 : 1.8);
+  // Verified uploads cost CPU, the ceiling's don't; where latency leaves the cores time to spare, they must cost less.
+  const minOverPlain = latencyMs === 0 ? 0.85 : 0.9;
   const runs: string[] = [];
   const upload = (contender: Contender) => async () => {
     const run = await bench.run(contender, [path], { latencyMs });
@@ -64,7 +66,7 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
       (latencyMs === 0 ? 'Plain loopback.' : `Chromium's network emulation adds ${latencyMs} ms to every request (no throughput cap).`) +
       ` ${rounds} rounds, contenders alternated.`,
     measurements: [ours, noMd5, plain, stock],
-    ratios: [ratioOf(ours, plain, { min: 0.85 }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
+    ratios: [ratioOf(ours, plain, { min: minOverPlain }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
     notes: [`runs in order: ${runs.join(', ')}`],
   };
 }
