@@ -14,6 +14,8 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   'ours-no-md5': 'our plugin, no MD5',
   plain: 'plain presigned PUTs',
   stock: 'stock @uppy/aws-s3 6',
+  'plain-md5': 'plain PUTs + MD5, read twice',
+  'plain-md5-once': 'plain PUTs + MD5, read once',
 };
 
 export interface BigFileOptions {
@@ -37,12 +39,17 @@ export interface BigFileOptions {
   log?: (line: string) => void;
 }
 
+/** The contenders this benchmark races (the read-once ones are bench/readOnce.ts's). */
+type RacedContender = 'ours' | 'ours-no-md5' | 'plain' | 'stock';
+
 export async function benchBigFile(bench: UploadBench, options: BigFileOptions): Promise<BenchSection> {
   const { path, size, latencyMs = 0, rounds = 5, log = console.log } = options;
   const minOverStock = options.minOverStock ?? (latencyMs === 0 ? 0.95 : 1.8);
+  // Verified uploads cost CPU, the ceiling's don't; where latency leaves the cores time to spare, they must cost less.
+  const minOverPlain = latencyMs === 0 ? 0.85 : 0.9;
   const runs: string[] = [];
-  const progress: Record<Contender, Array<Array<[number, number]>>> = { ours: [], 'ours-no-md5': [], plain: [], stock: [] };
-  const upload = (contender: Contender) => async () => {
+  const progress: Record<RacedContender, Array<Array<[number, number]>>> = { ours: [], 'ours-no-md5': [], plain: [], stock: [] };
+  const upload = (contender: RacedContender) => async () => {
     const run = await bench.run(contender, [path], { latencyMs });
     runs.push(`${contender} ${(run.ms / 1000).toFixed(2)} s`);
     progress[contender].push(run.progress.map(([ms, bytes]) => [ms, bytes]));
@@ -65,7 +72,7 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
       (latencyMs === 0 ? 'Plain loopback.' : `Chromium's network emulation adds ${latencyMs} ms to every request (no throughput cap).`) +
       ` ${rounds} rounds, contenders alternated.`,
     measurements: [ours, noMd5, plain, stock],
-    ratios: [ratioOf(ours, plain, { min: 0.85 }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
+    ratios: [ratioOf(ours, plain, { min: minOverPlain }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
     notes: [`runs in order: ${runs.join(', ')}`],
     traces: [
       medianRoundTrace(ours, progress.ours, 'bytes sent'),

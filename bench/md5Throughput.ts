@@ -3,11 +3,13 @@
  * the same bytes. A file of random bytes is written to a temporary folder; the page gets it through
  * an `<input type=file>` (Playwright hands Chromium the path, nothing is copied through the
  * protocol) and hashes it in parts with the plugin's `createHashPool` (its md5Worker, createHashQueue,
- * createMd5, readBlob): 2 workers (the plugin's default `hashWorkers`: the target) and 1 worker (one core
- * against one core). Also measured: the plugin's createMd5 on the page's main thread over the bytes
- * already in memory (the hashing alone, no read). Node hashes the same bytes, already in memory,
- * part by part with `createHash('md5')`. The contenders alternate over several rounds; every page
- * digest is checked against Node's. `npm run bench:md5`.
+ * hashInLanes, createSimdMd5, readBlob): 2 workers (the plugin's default `hashWorkers`: the target)
+ * and 1 worker (one core against one core). Also measured, side by side: the hashing alone, in one
+ * worker over the bytes already in its memory, with the SIMD MD5 given 8 parts at a time (its two
+ * registers of four lanes full) and 4 (one register's four lanes), and with the one-lane createMd5:
+ * their ratios are the SIMD MD5's gain on one core. Node hashes the
+ * same bytes, already in memory, part by part with `createHash('md5')`. The contenders alternate
+ * over several rounds; every page digest is checked against Node's. `npm run bench:md5`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -34,12 +36,14 @@ export interface Md5Options {
   log?: (line: string) => void;
 }
 
-type Contender = 'pool2' | 'pool1' | 'inMemory' | 'node';
+type Contender = 'pool2' | 'pool1' | 'eightLanes' | 'fourLanes' | 'oneLane' | 'node';
 
 const NAMES: Record<Contender, string> = {
   pool2: 'worker pool, 2 workers',
   pool1: 'worker pool, 1 worker',
-  inMemory: 'createMd5, page, bytes in memory',
+  eightLanes: 'SIMD MD5, 8 lanes, worker, in memory',
+  fourLanes: 'SIMD MD5, 4 lanes, worker, in memory',
+  oneLane: 'one-lane MD5, worker, in memory',
   node: 'node:crypto',
 };
 
@@ -71,14 +75,16 @@ export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> 
     let mismatches = 0;
     const notes: string[] = [];
     /** MB/s of one run in the page, its digests checked against Node's. */
-    const inPage = (contender: Contender, workers: number) => async () => {
-      // `workers` 0: createMd5 on the main thread over the bytes in memory.
+    const inPage = (contender: Exclude<Contender, 'node'>) => async () => {
       const { ms, digests } = await page.evaluate(
-        ([workers, partSize]) => {
+        ([contender, partSize]) => {
           const api = window as unknown as Md5PageApi;
-          return workers === 0 ? api.hashInMemory(partSize) : api.hashWithPool(workers, partSize);
+          if (contender === 'eightLanes') return api.hashInWorker('simd', 8, partSize);
+          if (contender === 'fourLanes') return api.hashInWorker('simd', 4, partSize);
+          if (contender === 'oneLane') return api.hashInWorker('one-lane', 1, partSize);
+          return api.hashWithPool(contender === 'pool2' ? 2 : 1, partSize);
         },
-        [workers, partSize] as const,
+        [contender, partSize] as const,
       );
       const wrong = expected.filter((digest, i) => digests[i] !== digest).length + Math.max(0, digests.length - expected.length);
       if (wrong > 0) notes.push(`${NAMES[contender]}: ${wrong} of ${expected.length} part digests differ from node:crypto's`);
@@ -90,13 +96,20 @@ export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> 
       for (let at = 0; at < bytes.length; at += partSize) createHash('md5').update(bytes.subarray(at, at + partSize)).digest();
       return bytes.length / 1e3 / (performance.now() - started);
     };
-    const contenders: Record<Contender, () => Promise<number>> = { pool2: inPage('pool2', 2), pool1: inPage('pool1', 1), inMemory: inPage('inMemory', 0), node };
+    const contenders: Record<Contender, () => Promise<number>> = {
+      pool2: inPage('pool2'),
+      pool1: inPage('pool1'),
+      eightLanes: inPage('eightLanes'),
+      fourLanes: inPage('fourLanes'),
+      oneLane: inPage('oneLane'),
+      node,
+    };
     await node(); // warm up Node's side; the page's warm up inside each run
     const values = await alternate(rounds, contenders, (contender, round, value) =>
       log(`  round ${round + 1}  ${NAMES[contender].padEnd(32)} ${formatNumber(value).padStart(6)} MB/s`),
     );
     const of = (contender: Contender) => measurement(NAMES[contender], 'MB/s', values[contender]);
-    const [pool2, pool1, inMemory, native] = [of('pool2'), of('pool1'), of('inMemory'), of('node')] as const;
+    const [pool2, pool1, eightLanes, fourLanes, oneLane, native] = [of('pool2'), of('pool1'), of('eightLanes'), of('fourLanes'), of('oneLane'), of('node')] as const;
     if (pageErrors.length > 0) notes.push(`page errors: ${pageErrors.join('; ')}`);
     notes.push(`Chromium ${browser.version()}, Node ${process.version} (OpenSSL ${process.versions.openssl})`);
     return {
@@ -104,15 +117,18 @@ export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> 
       title: 'MD5 in the browser',
       setup:
         `MB/s (10^6 bytes) hashing ${totalMiB} MiB of random bytes in ${partMiB} MiB parts: the plugin's worker pool as shipped (createHashPool, md5Worker, ` +
-        `createMd5) with 2 workers (its default) and 1 in headless Chromium, reading the parts from a File picked in an <input type=file> (a file on disk), all parts ` +
-        `queued at once; the plugin's createMd5 on the page's main thread over the same bytes read into memory beforehand (the hashing alone); ` +
+        `the SIMD MD5 createSimdMd5 where WebAssembly SIMD validates) with 2 workers (its default) and 1 in headless Chromium, reading the parts from a File picked ` +
+        `in an <input type=file> (a file on disk), all parts queued at once; the hashing alone, on one core: one worker over the same bytes read into its memory ` +
+        `beforehand, with the SIMD MD5 given 8 parts at a time (two i32x4 registers of lanes) and 4 (one register), and with the one-lane createMd5; ` +
         `node:crypto createHash('md5') per part on the same bytes in memory. ` +
         `${rounds} round${rounds === 1 ? '' : 's'}, contenders alternated; every page digest checked against node:crypto's.`,
-      measurements: [pool2, pool1, inMemory, native],
+      measurements: [pool2, pool1, eightLanes, fourLanes, oneLane, native],
       ratios: [
         ratioOf(pool2, native, { min: 0.75 }),
         ratioOf(pool1, native),
-        ratioOf(inMemory, native),
+        ratioOf(eightLanes, oneLane, { min: 2 }),
+        ratioOf(fourLanes, oneLane),
+        ratioOf(oneLane, native),
         ratio('part digests differing from node:crypto', mismatches, { max: 0 }),
       ],
       notes,

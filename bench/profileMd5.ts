@@ -18,13 +18,15 @@
  * then a V8 CPU profile (CDP Profiler, 100 µs sampling) of the worker of a 1-worker pool, self time
  * by kind (wasm MD5, JavaScript incl. stream reads, idle = waiting for bytes, GC) and by function.
  *
- * Scenarios: `pool1`, `pool2` (the plugin's createHashPool, md5Worker and createMd5, 1 and 2
- * workers), `inMemory` (createMd5 on the page's main thread over bytes already read: the hashing
- * alone), `node` (node:crypto in this process). Scenarios alternate over the rounds; each is run
- * once untimed first.
+ * Scenarios: `pool1`, `pool2` (the plugin's createHashPool and md5Worker, 1 and 2 workers; `pool1r4`:
+ * runs of 4 consecutive parts read through one stream, as uploads ask for them), `one`
+ * (the one-lane createMd5 in a worker over bytes already in its memory: the hashing alone), `simd1`
+ * to `simd8` (the SIMD MD5, createSimdMd5, likewise, given 1 to 8 parts at a time: its MB/s per
+ * lane count), `node` (node:crypto in this process). Scenarios alternate over the rounds; each is
+ * run once untimed first.
  *
  * Run: `node --import tsx bench/profileMd5.ts [--mib=256] [--part-mib=8] [--rounds=3]
- * [--scenarios=pool1,pool2,inMemory,node] [--profile=pool1|none]`.
+ * [--scenarios=pool1,pool2,one,simd8,node] [--profile=pool1|pool1r4|none]`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -46,9 +48,11 @@ function runScenario(page: Page, scenario: string, partSize: number): Promise<Ha
   return page.evaluate(
     ([scenario, partSize]) => {
       const api = window as unknown as Md5PageApi;
-      const pool = /^pool(\d+)$/.exec(scenario);
-      if (pool) return api.hashWithPool(Number(pool[1]), partSize);
-      if (scenario === 'inMemory') return api.hashInMemory(partSize);
+      const pool = /^pool(\d+)(?:r(\d+))?$/.exec(scenario);
+      if (pool) return api.hashWithPool(Number(pool[1]), partSize, Number(pool[2] ?? 1));
+      if (scenario === 'one') return api.hashInWorker('one-lane', 1, partSize);
+      const simd = /^simd([1-8])$/.exec(scenario);
+      if (simd) return api.hashInWorker('simd', Number(simd[1]), partSize);
       throw new Error(`Unknown scenario ${scenario}`);
     },
     [scenario, partSize] as const,
@@ -130,7 +134,7 @@ function option(name: string, fallback: string): string {
 const totalMiB = Number(option('mib', '256'));
 const partSize = Number(option('part-mib', '8')) * MiB;
 const rounds = Number(option('rounds', '3'));
-const scenarios = option('scenarios', 'pool1,pool2,inMemory,node').split(',');
+const scenarios = option('scenarios', 'pool1,pool2,one,simd8,node').split(',');
 const profileScenario = option('profile', 'pool1');
 const ticksPerSecond = 100; // `getconf CLK_TCK` on Linux
 
@@ -216,11 +220,12 @@ try {
       `\n== ${scenario}: median ${median(result.mbps).toFixed(0)} MB/s; ${rounds} × ${totalMiB} MiB = ${mb.toFixed(0)} MB in ${wall.toFixed(2)} s wall` +
         ` (${(2 * wall).toFixed(2)} core-s on 2 cores)`,
     );
-    console.log(`   ${'process / thread'.padEnd(52)} ${'CPU s'.padStart(6)} ${'ms/MB'.padStart(6)} ${'% wall'.padStart(7)} ${'kernel'.padStart(7)}`);
+    console.log(`   ${'process / thread'.padEnd(52)} ${'CPU s'.padStart(6)} ${'ms/MB'.padStart(6)} ${'% wall'.padStart(7)} ${'kernel'.padStart(7)} ${'faults/MB'.padStart(10)}`);
     const row = (name: string, ticks: Ticks) =>
       console.log(
         `   ${name.padEnd(52)} ${(ticks.all / ticksPerSecond).toFixed(2).padStart(6)} ${((ticks.all / ticksPerSecond / mb) * 1000).toFixed(2).padStart(6)} ` +
-          `${((ticks.all / ticksPerSecond / wall) * 100).toFixed(0).padStart(6)}% ${ticks.all > 0 && ticks.sys >= 0 ? `${((ticks.sys / ticks.all) * 100).toFixed(0).padStart(6)}%` : ''}`,
+          `${((ticks.all / ticksPerSecond / wall) * 100).toFixed(0).padStart(6)}% ${ticks.all > 0 && ticks.sys >= 0 ? `${((ticks.sys / ticks.all) * 100).toFixed(0).padStart(6)}%` : ''.padStart(7)}` +
+          ` ${ticks.faults >= 0 ? (ticks.faults / mb).toFixed(1).padStart(10) : ''}`,
       );
     const byProcess = new Map<string, Ticks>();
     for (const [key, ticks] of result.cpu) byProcess.set(key.split(' / ')[0]!, plus(byProcess.get(key.split(' / ')[0]!), ticks));
@@ -230,9 +235,9 @@ try {
         row(`  ${key.slice(processName.length + 3)}`, ticks);
       }
     }
-    row('all of the above', { all: result.ours, sys: -1 });
-    row('whole machine busy (/proc/stat)', { all: result.machine, sys: -1 });
-    row('others (machine busy minus the above)', { all: Math.max(0, result.machine - result.ours), sys: -1 });
+    row('all of the above', { all: result.ours, sys: -1, faults: -1 });
+    row('whole machine busy (/proc/stat)', { all: result.machine, sys: -1, faults: -1 });
+    row('others (machine busy minus the above)', { all: Math.max(0, result.machine - result.ours), sys: -1, faults: -1 });
   }
 
   // Ratios read round by round (the contenders of a round ran under the same load), then the median.
@@ -250,7 +255,7 @@ try {
 
   if (profileScenario !== 'none') {
     // The CPU profile of the hashing worker: a fresh 1-worker pool, attached, then profiled over one run.
-    if (profileScenario !== 'pool1') throw new Error('--profile takes pool1 or none');
+    if (!/^pool1(r\d+)?$/.test(profileScenario)) throw new Error('--profile takes pool1, pool1r<N> or none');
     await runScenario(page, profileScenario, partSize);
     const session = await browser.newBrowserCDPSession();
     const { targetInfos } = (await session.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };

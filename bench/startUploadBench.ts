@@ -19,7 +19,7 @@ import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
 import { launchChromium } from '../test/helpers/launchChromium.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
-import type { Contender, RunResult } from './uploadPage/main.js';
+import type { Contender, PluginOverrides, RunResult } from './uploadPage/main.js';
 
 export type { Contender };
 
@@ -48,6 +48,11 @@ export interface RunOptions {
    * @default undefined (not counted)
    */
   cpuOf?: readonly number[];
+  /**
+   * Our plugin's options to set (a profile comparing settings).
+   * @default its defaults
+   */
+  plugin?: PluginOverrides;
 }
 
 /** One upload run, as the page and the bucket saw it. */
@@ -85,8 +90,18 @@ export interface UploadBenchOptions {
   settle?: () => Promise<void>;
 }
 
-/** Builds the page, starts the server and Chromium. */
-export async function startUploadBench(s3Config: S3Config, { settle = async () => {} }: UploadBenchOptions = {}): Promise<UploadBench> {
+/** The upload page (built by Vite as for production) and the middleware at `/api`, served on 127.0.0.1, and the bucket's checks. */
+export interface UploadServer {
+  url: string;
+  /** Throws unless the bucket holds exactly `files` objects of `bytes` in all (what a run sent). */
+  checkStored(what: string, files: number, bytes: number): Promise<void>;
+  /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
+  empty(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the page and starts the server (no browser: startUploadBench adds Chromium, bench/readOnce.ts its own). */
+export async function startUploadServer(s3Config: S3Config): Promise<UploadServer> {
   const outDir = await mkdtemp(join(tmpdir(), 'upload-bench-'));
   await build({ ...demoViteConfig({ outDir }), root: fileURLToPath(new URL('./uploadPage/', import.meta.url)), logLevel: 'warn' });
   const s3 = new S3Client(s3ClientConfig(s3Config));
@@ -96,13 +111,8 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   app.use(express.static(outDir));
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const chromium = await launchChromium().catch((error: unknown) => {
-    server.close();
-    throw error;
-  });
 
-  /** Every object under the prefix. */
+  /** Every object under the benchmark's prefix. */
   async function listStored(): Promise<Array<{ Key: string; Size: number }>> {
     const objects: Array<{ Key: string; Size: number }> = [];
     let token: string | undefined;
@@ -114,7 +124,6 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
     return objects;
   }
 
-  /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
   async function empty(): Promise<void> {
     const objects = await listStored();
     for (let at = 0; at < objects.length; at += 1000) {
@@ -126,8 +135,37 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   }
 
   return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async checkStored(what, files, bytes) {
+      const stored = await listStored();
+      const storedBytes = stored.reduce((sum, object) => sum + object.Size, 0);
+      if (stored.length !== files || storedBytes !== bytes) {
+        throw new Error(`${what}: the bucket holds ${stored.length} objects, ${storedBytes} bytes; the page sent ${files} files, ${bytes} bytes`);
+      }
+    },
+    empty,
+    async close() {
+      await empty().catch(() => {});
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      s3.destroy();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Builds the page, starts the server and Chromium. */
+export async function startUploadBench(s3Config: S3Config, { settle = async () => {} }: UploadBenchOptions = {}): Promise<UploadBench> {
+  const served = await startUploadServer(s3Config);
+  const { url, empty } = served;
+  const chromium = await launchChromium().catch(async (error: unknown) => {
+    await served.close();
+    throw error;
+  });
+
+  return {
     browserVersion: chromium.version(),
-    async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf } = {}) {
+    async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin = {} } = {}) {
       const page = await chromium.newPage();
       try {
         await page.goto(url);
@@ -154,17 +192,16 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         const labels = new Map<number, string>();
         const before = cpuOf && snapshot(labels, cpuOf);
         const result = await page
-          .evaluate((name) => (window as unknown as { bench: { run(c: string): Promise<RunResult> } }).bench.run(name), contender)
+          .evaluate(
+            ([name, overrides]) => (window as unknown as { bench: { run(c: string, o: PluginOverrides): Promise<RunResult> } }).bench.run(name, overrides),
+            [contender, plugin] as const,
+          )
           .finally(() => (sampling = false));
         const cpu = new Map<string, Ticks>();
         if (before) diff(before, snapshot(labels, cpuOf), cpu);
         await sampler;
         if (result.errors.length > 0) throw new Error(`${contender}: ${result.errors.length} of ${result.files} files failed: ${result.errors.slice(0, 3).join('; ')}`);
-        const stored = await listStored();
-        const bytes = stored.reduce((sum, object) => sum + object.Size, 0);
-        if (stored.length !== result.files || bytes !== result.bytes) {
-          throw new Error(`${contender}: the bucket holds ${stored.length} objects, ${bytes} bytes; the page sent ${result.files} files, ${result.bytes} bytes`);
-        }
+        await served.checkStored(contender, result.files, result.bytes);
         const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples.length, heap: samples } : {};
         return { ...result, ...heap, ...(before ? { cpu } : {}) };
       } finally {
@@ -174,12 +211,8 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
       }
     },
     async close() {
-      await empty().catch(() => {});
       await chromium.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      s3.destroy();
-      await rm(outDir, { recursive: true, force: true });
+      await served.close();
     },
   };
 }

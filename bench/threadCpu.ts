@@ -22,13 +22,14 @@ const read = (path: string): string | undefined => {
   }
 };
 
-/** CPU time in clock ticks: utime + stime (fields 14 and 15) and stime alone; `rest` starts at field 3. */
-const ticksOf = (rest: string[]): Ticks => ({ all: Number(rest[11]) + Number(rest[12]), sys: Number(rest[12]) });
+/** CPU time in clock ticks: utime + stime (fields 14 and 15) and stime alone, and minor faults (field 10); `rest` starts at field 3. */
+const ticksOf = (rest: string[]): Ticks => ({ all: Number(rest[11]) + Number(rest[12]), sys: Number(rest[12]), faults: Number(rest[7]) });
 
-/** CPU time in clock ticks, and the part of it spent in the kernel (page faults, syscalls). */
+/** CPU time in clock ticks, the part of it spent in the kernel (page faults, syscalls), and minor page faults (pages mapped in on first touch). */
 export interface Ticks {
   all: number;
   sys: number;
+  faults: number;
 }
 
 /** A process's label: Chromium's `--type` (and utility sub-type), or what else it is. */
@@ -115,19 +116,23 @@ export function diff(before: Snapshot, after: Snapshot, into: Map<string, Ticks>
   };
   const perProcessThreads = new Map<number, Ticks>();
   for (const [key, thread] of after.threads) {
-    const was = before.threads.get(key)?.ticks ?? { all: 0, sys: 0 };
-    const ticks = { all: thread.ticks.all - was.all, sys: thread.ticks.sys - was.sys };
+    const was = before.threads.get(key)?.ticks ?? { all: 0, sys: 0, faults: 0 };
+    const ticks = { all: thread.ticks.all - was.all, sys: thread.ticks.sys - was.sys, faults: thread.ticks.faults - was.faults };
     add(`${thread.process} / ${thread.name}`, ticks);
     const pid = Number(key.split('/')[0]);
     perProcessThreads.set(pid, plus(perProcessThreads.get(pid), ticks));
   }
   for (const [pid, proc] of after.processes) {
-    const was = before.processes.get(pid)?.ticks ?? { all: 0, sys: 0 };
-    const threads = perProcessThreads.get(pid) ?? { all: 0, sys: 0 };
-    add(`${proc.label} / (exited threads)`, { all: proc.ticks.all - was.all - threads.all, sys: Math.max(0, proc.ticks.sys - was.sys - threads.sys) });
+    const was = before.processes.get(pid)?.ticks ?? { all: 0, sys: 0, faults: 0 };
+    const threads = perProcessThreads.get(pid) ?? { all: 0, sys: 0, faults: 0 };
+    add(`${proc.label} / (exited threads)`, {
+      all: proc.ticks.all - was.all - threads.all,
+      sys: Math.max(0, proc.ticks.sys - was.sys - threads.sys),
+      faults: Math.max(0, proc.ticks.faults - was.faults - threads.faults),
+    });
   }
   return { machine: after.machineBusy - before.machineBusy, ours };
 }
 
-export const plus = (a: Ticks | undefined, b: Ticks): Ticks => ({ all: (a?.all ?? 0) + b.all, sys: (a?.sys ?? 0) + b.sys });
+export const plus = (a: Ticks | undefined, b: Ticks): Ticks => ({ all: (a?.all ?? 0) + b.all, sys: (a?.sys ?? 0) + b.sys, faults: (a?.faults ?? 0) + b.faults });
 

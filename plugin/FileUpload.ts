@@ -6,6 +6,7 @@ import type { FileCounters } from './counters.js';
 import { unquoteETag, type Digest } from './digest.js';
 import { multipartETag, multipartETagForm } from './multipartETag.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
+import { planHashRuns } from './planHashRuns.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import { putToS3, type PutToS3 } from './putToS3.js';
 import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
@@ -235,15 +236,20 @@ export class FileUpload {
   }
 
   /** The MD5 of `blob`; `undefined` without hashing when the plugin runs with `md5: false`. */
-  async #md5(blob: Blob, signal: AbortSignal): Promise<Digest | undefined> {
+  #md5(blob: Blob, signal: AbortSignal): Promise<Digest | undefined> {
+    return this.#md5Parts(blob, [blob.size], signal)[0] as Promise<Digest | undefined>;
+  }
+
+  /** The MD5s of consecutive parts of `blob`, read through one stream (`undefined` each with `md5: false`). */
+  #md5Parts(blob: Blob, sizes: readonly number[], signal: AbortSignal): Array<Promise<Digest | undefined>> {
     const { hashPool } = this.#services;
-    if (!hashPool) return undefined;
-    try {
-      return await hashPool.md5(blob, signal);
-    } catch (error) {
-      signal.throwIfAborted();
-      throw new S3UploadError('file_unreadable', `Could not read ${this.#file.name}: was it changed, moved or deleted since it was selected?`, { cause: error });
-    }
+    if (!hashPool) return sizes.map(() => Promise.resolve(undefined));
+    return hashPool.md5Parts(blob, sizes, signal).map((digest) =>
+      digest.catch((error: unknown) => {
+        signal.throwIfAborted();
+        throw new S3UploadError('file_unreadable', `Could not read ${this.#file.name}: was it changed, moved or deleted since it was selected?`, { cause: error });
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -410,27 +416,48 @@ export class FileUpload {
       return held !== undefined && held.Size === part.size && (digest === undefined || unquoteETag(held.ETag).toLowerCase() === digest.hex);
     };
 
-    const hashPart = async (part: PlannedPart): Promise<Digest | undefined> => {
-      timeline({ type: 'hash-start', partNumber: part.partNumber });
-      const digest = await this.#md5(slice(part), runSignal);
-      timeline({ type: 'hash-end', partNumber: part.partNumber });
-      if (digest) this.#digests.set(part.partNumber, digest);
-      return digest;
-    };
-    const hash = (part: PlannedPart): Promise<Digest | undefined> => {
-      let promise = hashing.get(part.partNumber);
-      if (!promise) {
-        const known = this.#digests.get(part.partNumber);
-        promise = known || !services.hashPool ? Promise.resolve(known) : hashPart(part);
+    /** Hashes a run of consecutive parts through one stream (or takes the digests known from before). */
+    const hashRun = (run: readonly PlannedPart[]) => {
+      if (!services.hashPool) {
+        for (const part of run) hashing.set(part.partNumber, Promise.resolve(undefined));
+        return;
+      }
+      const [first, last] = [run[0] as PlannedPart, run[run.length - 1] as PlannedPart];
+      const digests = this.#md5Parts(this.#file.data.slice(first.start, last.end), run.map((part) => part.size), runSignal);
+      run.forEach((part, i) => {
+        timeline({ type: 'hash-start', partNumber: part.partNumber });
+        const promise = (digests[i] as Promise<Digest | undefined>).then((digest) => {
+          timeline({ type: 'hash-end', partNumber: part.partNumber });
+          if (digest) this.#digests.set(part.partNumber, digest);
+          return digest;
+        });
         promise.catch(() => {}); // look-ahead hashes may be abandoned by an abort
         hashing.set(part.partNumber, promise);
-      }
-      return promise;
+      });
     };
+    const hash = (part: PlannedPart): Promise<Digest | undefined> => {
+      const known = this.#digests.get(part.partNumber);
+      if (known && !hashing.has(part.partNumber)) hashing.set(part.partNumber, Promise.resolve(known));
+      if (!hashing.has(part.partNumber)) hashRun([part]);
+      return hashing.get(part.partNumber) as Promise<Digest | undefined>;
+    };
+    /** After a BadDigest: the part's bytes read and hashed again (if the file really changed, the new MD5 is signed). */
+    const rehashPart = (part: PlannedPart): Promise<Digest | undefined> => {
+      hashing.delete(part.partNumber);
+      this.#digests.delete(part.partNumber);
+      return hash(part);
+    };
+    let batches = 0;
     const digestOf = (part: PlannedPart) => {
-      const digest = hash(part);
-      for (const next of queue.slice(0, services.hashAhead)) void hash(next);
-      return digest;
+      // The window: this part and the next `hashAhead`; those not asked for go in batches of runs (planHashRuns).
+      const window = [part, ...queue.slice(0, services.hashAhead)];
+      const unasked = window.filter((next) => !hashing.has(next.partNumber) && !this.#digests.has(next.partNumber));
+      if (services.hashPool && unasked.length > 0) {
+        const planned = planHashRuns(unasked, { lanes: services.hashPool.lanes, window: services.hashAhead, batches, toEnd: window.length > queue.length });
+        batches = planned.batches;
+        for (const run of planned.runs) hashRun(run);
+      }
+      return hash(part);
     };
 
     const signer = new PartSigner({
@@ -456,7 +483,7 @@ export class FileUpload {
       return withRetry(
         async ({ resign, rehash }) => {
           // BadDigest: read the bytes again; if the file really changed, the new MD5 is signed.
-          if (rehash && digest) digest = await hashPart(part);
+          if (rehash && digest) digest = await rehashPart(part);
           // The URL first, then a connection to S3: a part waiting on the upload server (slow, or
           // down for a deploy) must not hold a connection that a part with a URL could use.
           signed = await signer.urlFor(part, digest, resign);

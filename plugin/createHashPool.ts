@@ -1,11 +1,22 @@
 import { createHashQueue } from './createHashQueue.js';
 import { toDigest, type Digest } from './digest.js';
 import type { HashAnswer, HashRequest } from './md5Worker.js';
+import { SIMD_MD5_LANES } from './createSimdMd5.js';
+import type { LaneDigest } from './hashInLanes.js';
+import { simdSupported } from './simdSupported.js';
 
 /** Hashes parts off the main thread, a few at a time, in the order they were asked for. */
 export interface HashPool {
   /** MD5 of `blob`. A job still waiting is dropped when `signal` aborts. */
   md5(blob: Blob, signal?: AbortSignal): Promise<Digest>;
+  /**
+   * MD5s of consecutive parts of `blob` (`sizes` add up to its size), read through one stream (one
+   * job, one lane): cheaper to read than a blob per part (hashInLanes). A job still waiting is
+   * dropped when `signal` aborts.
+   */
+  md5Parts(blob: Blob, sizes: readonly number[], signal?: AbortSignal): Array<Promise<Digest>>;
+  /** Jobs a worker hashes at once (its MD5's lanes): asking for that many at a time keeps the lanes full. */
+  readonly lanes: number;
   /** Bytes hashed and the time the hashing took (summed over workers), for throughput. */
   readonly stats: { bytes: number; ms: number };
   /** Stops the workers; jobs still waiting are rejected. */
@@ -17,14 +28,20 @@ export interface HashPoolOptions {
   size: number;
   /** Starts one worker running `md5Worker`; bundlers (Vite, webpack 5, esbuild) follow this `new URL` form. */
   createWorker?: () => Worker;
-  /** Called when a worker could not start and its lane hashes on the main thread instead. */
+  /** Called when a worker could not start and its jobs are hashed on the main thread instead. */
   onFallback?: (reason: string) => void;
   /**
-   * Parts a worker is given at a time. With 2 it starts reading its next part while it hashes one,
-   * so Chromium opens that part and fills its data pipe meanwhile: 2 workers hashed 3–7% faster
-   * with 8 MiB parts and 9% with 5 MiB parts (bench/profileMd5.ts; 1 worker ±2%), at the cost of
-   * one more 256 KiB buffer and open stream per worker. 1: the next part only once one is done.
-   * @default 2
+   * Jobs a worker hashes at once: 8 where WebAssembly SIMD validates (createSimdMd5), else 1.
+   * Jobs go to a worker with a free lane first, so a worker's lanes fill before the next worker starts.
+   * @default 8 with SIMD, else 1
+   */
+  lanes?: number;
+  /**
+   * Jobs a worker is given at a time: its lanes and a few more, whose reading starts at once so
+   * Chromium opens those parts and fills their data pipes while the lanes hash (one 256 KiB buffer
+   * and open stream each). With one lane, 2 workers hashed 3–7% faster with 8 MiB parts and 9% with
+   * 5 MiB parts given 2 rather than 1 (bench/profileMd5.ts).
+   * @default lanes + 2
    */
   depth?: number;
 }
@@ -33,136 +50,163 @@ export const defaultCreateWorker = (): Worker => new Worker(new URL('./md5Worker
 
 interface Job {
   blob: Blob;
-  resolve: (digest: Digest) => void;
-  reject: (error: unknown) => void;
+  sizes: readonly number[];
+  settle: Array<{ resolve: (digest: Digest) => void; reject: (error: unknown) => void }>;
 }
 
-/** One hashing lane: a worker, or the main thread when workers can't start (a strict CSP). */
-interface Lane {
-  /** Hashes `blob` after the lane's earlier jobs. */
-  run(blob: Blob): Promise<{ digest: Uint8Array; ms: number }>;
+/** One hasher of the pool: a worker, or the main thread when workers can't start (a strict CSP). */
+interface Hasher {
+  /** Hashes `blob`'s parts beside or after the hasher's earlier jobs. */
+  run(blob: Blob, sizes: readonly number[]): Array<Promise<LaneDigest>>;
   stop(): void;
-  /** Jobs the lane takes at a time. */
+  /** Jobs the hasher takes at a time. */
   depth: number;
 }
 
+/** A job's parts, each settled on its own; settling twice does nothing (a fallback may hash parts a worker had answered). */
+type Parts = Array<{ resolve: (digest: LaneDigest) => void; reject: (error: unknown) => void }>;
+
 /**
- * A lane on a worker. If the worker fails to start (its script can't load, a CSP forbids it),
- * the lane hashes on the main thread instead, the jobs it held included: slower, still correct.
+ * A hasher on a worker. If the worker fails to start (its script can't load, a CSP forbids it),
+ * it hashes on the main thread instead, the jobs it held included: slower, still correct.
  */
-function workerLane(worker: Worker, depth: number, onFallback: (reason: string) => void): Lane {
+function workerHasher(worker: Worker, depth: number, onFallback: (reason: string) => void): Hasher {
   let nextId = 0;
-  let fallback: Lane | undefined;
-  const pending = new Map<number, { blob: Blob; resolve: (answer: { digest: Uint8Array; ms: number }) => void; reject: (error: unknown) => void }>();
+  let fallback: Hasher | undefined;
+  const pending = new Map<number, { blob: Blob; sizes: readonly number[]; parts: Parts; left: number }>();
   worker.addEventListener('message', (event: MessageEvent<HashAnswer>) => {
     const answer = event.data;
     const job = pending.get(answer.id);
-    pending.delete(answer.id);
-    if ('error' in answer) job?.reject(new Error(`MD5 worker: ${answer.error}`));
-    else job?.resolve(answer);
+    if (!job) return;
+    if (--job.left === 0) pending.delete(answer.id);
+    const part = job.parts[answer.part];
+    if ('error' in answer) part?.reject(new Error(`MD5 worker: ${answer.error}`));
+    else part?.resolve(answer);
   });
   worker.addEventListener('error', (event) => {
     event.preventDefault();
     worker.terminate();
-    fallback ??= mainThreadLane();
+    fallback ??= mainThreadHasher(depth);
     onFallback(event.message || 'the worker failed to start');
-    for (const job of pending.values()) fallback.run(job.blob).then(job.resolve, job.reject);
+    for (const job of pending.values()) fallback.run(job.blob, job.sizes).forEach((digest, i) => digest.then(job.parts[i]?.resolve, job.parts[i]?.reject));
     pending.clear();
   });
   return {
     depth,
-    run(blob) {
-      if (fallback) return fallback.run(blob);
+    run(blob, sizes) {
+      if (fallback) return fallback.run(blob, sizes);
       const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { blob, resolve, reject });
-        worker.postMessage({ id, blob } satisfies HashRequest);
-      });
+      const parts: Parts = [];
+      const digests = sizes.map(() => new Promise<LaneDigest>((resolve, reject) => parts.push({ resolve, reject })));
+      pending.set(id, { blob, sizes, parts, left: sizes.length });
+      worker.postMessage({ id, blob, sizes: [...sizes] } satisfies HashRequest);
+      return digests;
     },
     stop() {
       worker.terminate();
-      for (const job of pending.values()) job.reject(new Error('The hash pool was stopped.'));
+      for (const job of pending.values()) for (const part of job.parts) part.reject(new Error('The hash pool was stopped.'));
       pending.clear();
     },
   };
 }
 
-/** Hashes on the main thread, one job at a time (they share one hasher). */
-function mainThreadLane(): Lane {
-  return { depth: 1, run: createHashQueue(), stop() {} };
+/** Hashes on the main thread, as a worker would (they share one hasher). */
+function mainThreadHasher(depth: number): Hasher {
+  return { depth, run: createHashQueue(), stop() {} };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */
-export function createHashPool({ size, createWorker = defaultCreateWorker, onFallback = () => {}, depth = 2 }: HashPoolOptions): HashPool {
+export function createHashPool(options: HashPoolOptions): HashPool {
+  const { size, createWorker = defaultCreateWorker, onFallback = () => {}, lanes: lanesPerWorker = simdSupported() ? SIMD_MD5_LANES : 1 } = options;
+  const depth = options.depth ?? lanesPerWorker + 2;
   const queue: Job[] = [];
   let stopped = false;
-  const lanes: Lane[] = [];
-  /** Jobs each lane holds. */
-  const load = new Map<Lane, number>();
+  const hashers: Hasher[] = [];
+  /** Jobs each hasher holds. */
+  const load = new Map<Hasher, number>();
   const stats = { bytes: 0, ms: 0 };
 
-  const startLane = (): Lane => {
-    let lane: Lane;
+  const startHasher = (): Hasher => {
+    let hasher: Hasher;
     try {
-      lane = typeof Worker === 'undefined' ? mainThreadLane() : workerLane(createWorker(), depth, onFallback);
+      hasher = typeof Worker === 'undefined' ? mainThreadHasher(depth) : workerHasher(createWorker(), depth, onFallback);
     } catch (error) {
       onFallback(String(error));
-      lane = mainThreadLane();
+      hasher = mainThreadHasher(depth);
     }
-    lanes.push(lane);
-    load.set(lane, 0);
-    return lane;
+    hashers.push(hasher);
+    load.set(hasher, 0);
+    return hasher;
+  };
+
+  const loadOf = (hasher: Hasher) => load.get(hasher) ?? 0;
+  /**
+   * Where the next job goes: the busiest worker with a free hashing lane (so its lanes fill and hash
+   * together), else a new worker while the pool may grow, else the least loaded one with room.
+   */
+  const pick = (): Hasher | undefined => {
+    const withFreeLane = hashers.filter((hasher) => loadOf(hasher) < lanesPerWorker).sort((a, b) => loadOf(b) - loadOf(a))[0];
+    if (withFreeLane) return withFreeLane;
+    if (hashers.length < size) return startHasher();
+    return hashers.filter((hasher) => loadOf(hasher) < hasher.depth).sort((a, b) => loadOf(a) - loadOf(b))[0];
   };
 
   const pump = () => {
     while (queue.length > 0 && !stopped) {
-      // The least loaded lane; a new one, while the pool may grow, rather than a second job for a busy one.
-      let lane = lanes.reduce<Lane | undefined>((best, each) => (best && (load.get(best) ?? 0) <= (load.get(each) ?? 0) ? best : each), undefined);
-      if ((!lane || (load.get(lane) ?? 0) > 0) && lanes.length < size) lane = startLane();
-      if (!lane || (load.get(lane) ?? 0) >= lane.depth) return;
+      const taken = pick();
+      if (!taken) return;
       const job = queue.shift() as Job;
-      const taken = lane;
-      load.set(taken, (load.get(taken) ?? 0) + 1);
-      taken
-        .run(job.blob)
-        .then(({ digest, ms }) => {
-          stats.bytes += job.blob.size;
+      load.set(taken, loadOf(taken) + 1);
+      const digests = taken.run(job.blob, job.sizes).map((digest, i) =>
+        digest.then(({ digest, ms }) => {
+          stats.bytes += job.sizes[i] as number;
           stats.ms += ms;
-          job.resolve(toDigest(digest));
-        }, job.reject)
-        .finally(() => {
-          load.set(taken, (load.get(taken) ?? 0) - 1);
-          pump();
-        });
+          job.settle[i]?.resolve(toDigest(digest));
+        }, job.settle[i]?.reject),
+      );
+      void Promise.allSettled(digests).then(() => {
+        load.set(taken, loadOf(taken) - 1);
+        pump();
+      });
     }
+  };
+
+  const md5Parts = (blob: Blob, sizes: readonly number[], signal?: AbortSignal): Array<Promise<Digest>> => {
+    const settle: Job['settle'] = [];
+    const digests = sizes.map(() => new Promise<Digest>((resolve, reject) => settle.push({ resolve, reject })));
+    const rejectAll = (error: unknown) => {
+      for (const { reject } of settle) reject(error);
+    };
+    if (stopped) rejectAll(new Error('The hash pool was stopped.'));
+    else if (signal?.aborted) rejectAll(signal.reason);
+    else {
+      const job: Job = { blob, sizes, settle };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const at = queue.indexOf(job);
+          if (at >= 0) {
+            queue.splice(at, 1);
+            rejectAll(signal.reason);
+          }
+        },
+        { once: true },
+      );
+      queue.push(job);
+      pump();
+    }
+    return digests;
   };
 
   return {
     stats,
-    md5(blob, signal) {
-      return new Promise<Digest>((resolve, reject) => {
-        if (stopped) return reject(new Error('The hash pool was stopped.'));
-        if (signal?.aborted) return reject(signal.reason);
-        const job: Job = { blob, resolve, reject };
-        signal?.addEventListener(
-          'abort',
-          () => {
-            const at = queue.indexOf(job);
-            if (at >= 0) {
-              queue.splice(at, 1);
-              reject(signal.reason);
-            }
-          },
-          { once: true },
-        );
-        queue.push(job);
-        pump();
-      });
-    },
+    lanes: lanesPerWorker,
+    md5: (blob, signal) => md5Parts(blob, [blob.size], signal)[0] as Promise<Digest>,
+    md5Parts,
     terminate() {
       stopped = true;
-      for (const lane of lanes) lane.stop();
-      for (const job of queue.splice(0)) job.reject(new Error('The hash pool was stopped.'));
+      for (const hasher of hashers) hasher.stop();
+      for (const job of queue.splice(0)) for (const { reject } of job.settle) reject(new Error('The hash pool was stopped.'));
     },
   };
 }

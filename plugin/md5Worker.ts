@@ -1,28 +1,34 @@
 /**
- * The Web Worker that hashes parts: receives `{ id, blob }`, answers `{ id, digest }` (16 bytes)
- * or `{ id, error }`. Posting a Blob slice to a worker copies no bytes; the worker reads them.
+ * The Web Worker that hashes parts: receives `{ id, blob, sizes }` (a blob cut into consecutive
+ * parts of these sizes: a part, a run of parts of one file, or a small file), answers
+ * `{ id, part, digest }` (16 bytes) or `{ id, part, error }` for each part. Posting a Blob slice to
+ * a worker copies no bytes; the worker reads them.
  *
- * Jobs are hashed one at a time, in the order they came, with one hasher. The pool sends a
- * worker its next part while it still hashes one (createHashPool's `depth`): that part's reading
- * starts at once, so Chromium opens it and fills its data pipe meanwhile instead of after.
+ * Jobs go through one hash queue (createHashQueue): up to eight at once in the lanes of the SIMD
+ * MD5, in the order they came. The pool sends a worker a few jobs beyond its lanes
+ * (createHashPool's `depth`): their reading starts at once, so Chromium opens those parts and
+ * fills their data pipes while the lanes hash.
  */
 import { createHashQueue } from './createHashQueue.js';
 
 export interface HashRequest {
   id: number;
   blob: Blob;
+  sizes: number[];
 }
 
-/** `ms`: the time hashing took, from the part's turn (not its arrival) to its digest. */
-export type HashAnswer = { id: number; digest: Uint8Array; ms: number } | { id: number; error: string };
+/** `ms`: the hashing time the part is charged with (see hashInLanes). */
+export type HashAnswer = { id: number; part: number; digest: Uint8Array; ms: number } | { id: number; part: number; error: string };
 
 const hash = createHashQueue();
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 scope.addEventListener('message', (event: MessageEvent<HashRequest>) => {
-  const { id, blob } = event.data;
-  hash(blob).then(
-    ({ digest, ms }) => scope.postMessage({ id, digest, ms } satisfies HashAnswer, [digest.buffer]),
-    (error: unknown) => scope.postMessage({ id, error: error instanceof Error ? error.message : String(error) } satisfies HashAnswer),
+  const { id, blob, sizes } = event.data;
+  hash(blob, sizes).forEach((digest, part) =>
+    digest.then(
+      ({ digest, ms }) => scope.postMessage({ id, part, digest, ms } satisfies HashAnswer, [digest.buffer]),
+      (error: unknown) => scope.postMessage({ id, part, error: error instanceof Error ? error.message : String(error) } satisfies HashAnswer),
+    ),
   );
 });

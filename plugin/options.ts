@@ -43,8 +43,11 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   hashWorkers?: number;
   /**
-   * Parts of one file hashed ahead of those being sent, so hashing overlaps with sending.
-   * @default 4
+   * Parts of one file hashed ahead of those being sent, so hashing overlaps with sending. They are
+   * asked for in batches of one run per worker lane (8 lanes with WebAssembly SIMD), a run being
+   * up to 4 consecutive parts read through one stream (planHashRuns): digests cost no memory, and
+   * a window of two batches of runs of 4 keeps one hashed while the next one is.
+   * @default 64
    */
   hashAhead?: number;
   /**
@@ -138,7 +141,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
     limit: 6,
     shouldUseMultipart: (file: UppyFile<M, B>) => (file.size ?? 0) > 8 * MiB,
     hashWorkers: 2,
-    hashAhead: 4,
+    hashAhead: 64,
     signBatchSize: 5,
     retryDelays: [0, 1000, 3000, 5000, 10_000],
     expiryMargin: 60_000,

@@ -25,8 +25,9 @@ export interface BlobReading {
 /** The size of the buffer a BYOB read fills before a chunk is hashed. */
 const CHUNK = 256 * 1024;
 
-/** Buffers of finished readings, for the next ones (a worker has at most two readings open). */
+/** Buffers of finished readings, for the next ones (a worker has a few readings open: its lanes and those queued). */
 const spare: ArrayBuffer[] = [];
+const SPARE = 8;
 
 /** Starts reading `blob` now (its first chunk is asked for before anything awaits it). */
 export function readBlob(blob: Blob): BlobReading {
@@ -51,7 +52,7 @@ export function readBlob(blob: Blob): BlobReading {
   // No `reader.cancel()` at the end: the stream closes by itself once its bytes are read, and
   // cancelling took ~1 ms a part in the worker's CPU profile.
   const finish = () => {
-    if (held && spare.length < 2) spare.push(held);
+    if (held && spare.length < SPARE) spare.push(held);
     held = undefined;
     return undefined;
   };

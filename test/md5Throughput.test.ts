@@ -7,21 +7,25 @@ import { expect, it } from 'vitest';
 import { formatSection } from '../bench/formatSection.js';
 import { benchMd5 } from '../bench/md5Throughput.js';
 
-it('hashes the same parts to the same digests in the worker pool as node:crypto', { timeout: 60_000 }, async () => {
+it('hashes the same parts to the same digests in the worker pool and the in-memory workers as node:crypto', { timeout: 60_000 }, async () => {
   const section = await benchMd5({ rounds: 1, totalMiB: 16, partMiB: 8, log: () => {} });
 
   expect(section.id).toBe('md5');
   expect(section.measurements.map((m) => [m.name, m.unit, m.values.length])).toEqual([
     ['worker pool, 2 workers', 'MB/s', 1],
     ['worker pool, 1 worker', 'MB/s', 1],
-    ['createMd5, page, bytes in memory', 'MB/s', 1],
+    ['SIMD MD5, 8 lanes, worker, in memory', 'MB/s', 1],
+    ['SIMD MD5, 4 lanes, worker, in memory', 'MB/s', 1],
+    ['one-lane MD5, worker, in memory', 'MB/s', 1],
     ['node:crypto', 'MB/s', 1],
   ]);
   for (const m of section.measurements) expect(m.median).toBeGreaterThan(0);
   expect(section.ratios.map((r) => [r.name, r.min])).toEqual([
     ['worker pool, 2 workers / node:crypto', 0.75],
     ['worker pool, 1 worker / node:crypto', undefined],
-    ['createMd5, page, bytes in memory / node:crypto', undefined],
+    ['SIMD MD5, 8 lanes, worker, in memory / one-lane MD5, worker, in memory', 2],
+    ['SIMD MD5, 4 lanes, worker, in memory / one-lane MD5, worker, in memory', undefined],
+    ['one-lane MD5, worker, in memory / node:crypto', undefined],
     ['part digests differing from node:crypto', undefined],
   ]);
   expect(section.ratios.at(-1)).toMatchObject({ value: 0, met: true });

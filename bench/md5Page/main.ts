@@ -1,13 +1,12 @@
 /**
  * The MD5 benchmark's page (bench/md5Throughput.ts, bench/profileMd5.ts): hashes the file picked in
- * `#file` in parts with the plugin's worker pool, as uploads do, or with the plugin's createMd5 on
- * the page's main thread over bytes already in memory (no read: what the hashing alone costs);
+ * `#file` in parts with the plugin's worker pool, as uploads do, or with the plugin's one-lane or
+ * SIMD MD5 in a worker over bytes already in memory (no read: what the hashing alone costs);
  * answers the time taken and each part's digest. Calls `md5Mark` around each timed part, which
  * bench/profileMd5.ts exposes to snapshot CPU times there.
  */
 import { createHashPool, type HashPool } from '../../plugin/createHashPool.js';
-import { createMd5 } from '../../plugin/createMd5.js';
-import { toDigest } from '../../plugin/digest.js';
+import type { InMemoryAnswer, InMemoryMd5, InMemoryRequest } from './inMemoryWorker.js';
 
 /** What one measurement answers to the benchmark. */
 export interface HashRun {
@@ -20,8 +19,8 @@ export interface HashRun {
 
 /** The functions the page puts on `window`. */
 export interface Md5PageApi {
-  hashWithPool(workers: number, partSize: number): Promise<HashRun>;
-  hashInMemory(partSize: number): Promise<HashRun>;
+  hashWithPool(workers: number, partSize: number, partsPerRun?: number): Promise<HashRun>;
+  hashInWorker(md5: InMemoryMd5, lanes: number, partSize: number): Promise<HashRun>;
 }
 
 /**
@@ -48,43 +47,65 @@ function pickedFile(): File {
 // One long-lived pool per size, as the plugin keeps one per uploader.
 const pools = new Map<number, HashPool>();
 
-/** Hashes the picked file in `partSize` parts with a pool of `workers` workers, all parts queued at once as an upload does. */
-async function hashWithPool(workers: number, partSize: number): Promise<HashRun> {
+/**
+ * Hashes the picked file in `partSize` parts with a pool of `workers` workers, all parts queued at
+ * once as an upload does; `partsPerRun` consecutive parts read through one stream (md5Parts).
+ */
+async function hashWithPool(workers: number, partSize: number, partsPerRun = 1): Promise<HashRun> {
   const file = pickedFile();
   const pool =
     pools.get(workers) ?? createHashPool({ size: workers, onFallback: (reason) => console.error(`MD5 worker fell back to the main thread: ${reason}`) });
   pools.set(workers, pool);
-  // Every worker started and its hasher ready before the clock starts.
+  // Every worker started (each lane of each) and its hasher compiled before the clock starts.
   phase(`pool${workers}: warming up`);
-  await Promise.all(Array.from({ length: workers }, () => pool.md5(file.slice(0, 1024 * 1024))));
-  const parts = Array.from({ length: Math.ceil(file.size / partSize) }, (_, i) => file.slice(i * partSize, (i + 1) * partSize));
+  for (let round = 0; round < 2; round++) await Promise.all(Array.from({ length: workers * pool.lanes }, (_, i) => pool.md5(file.slice(i * 65536, i * 65536 + 1024 * 1024))));
+  const count = Math.ceil(file.size / partSize);
+  const sizeOf = (part: number) => Math.min(partSize, file.size - part * partSize);
+  const runs = Array.from({ length: Math.ceil(count / partsPerRun) }, (_, run) =>
+    Array.from({ length: Math.min(partsPerRun, count - run * partsPerRun) }, (_, i) => run * partsPerRun + i),
+  );
   await mark('start');
   const busy = pool.stats.ms;
   const started = performance.now();
   let done = 0;
-  const digests = await Promise.all(parts.map((part) => pool.md5(part).finally(() => phase(`pool${workers}: ${++done} of ${parts.length} parts hashed`))));
+  const hashed = runs.flatMap((run) => pool.md5Parts(file.slice(run[0]! * partSize, run[0]! * partSize + run.reduce((sum, part) => sum + sizeOf(part), 0)), run.map(sizeOf)));
+  const digests = await Promise.all(hashed.map((digest) => digest.finally(() => phase(`pool${workers}: ${++done} of ${count} parts hashed`))));
   const ms = performance.now() - started;
   await mark('end');
   return { ms, digests: digests.map((digest) => digest.hex), workerMs: pool.stats.ms - busy };
 }
 
-let inMemory: { file: File; bytes: Uint8Array } | undefined;
+let inMemory: { file: File; worker: Worker } | undefined;
 
-/** The plugin's createMd5 on the main thread over the picked file's bytes, read into memory beforehand (not timed). */
-async function hashInMemory(partSize: number): Promise<HashRun> {
+/**
+ * The plugin's one-lane createMd5 or its SIMD MD5 (createSimdMd5) in a worker (bench/md5Page/inMemoryWorker.ts)
+ * over the picked file's bytes, read into the worker's memory beforehand (not timed): the hashing
+ * alone, on one core, `lanes` parts at a time.
+ */
+async function hashInWorker(md5: InMemoryMd5, lanes: number, partSize: number): Promise<HashRun> {
   const file = pickedFile();
-  if (inMemory?.file !== file) inMemory = { file, bytes: new Uint8Array(await file.arrayBuffer()) };
-  const { bytes } = inMemory;
-  const hasher = await createMd5();
-  hasher.init().update(bytes.subarray(0, 1024 * 1024)).digest(); // warm up
-  const digests: string[] = [];
+  if (inMemory?.file !== file) {
+    inMemory?.worker.terminate();
+    const worker = new Worker(new URL('./inMemoryWorker.ts', import.meta.url), { type: 'module' });
+    inMemory = { file, worker };
+    const buffer = await file.arrayBuffer();
+    await ask(worker, { bytes: buffer }, [buffer]);
+  }
+  const { worker } = inMemory;
   await mark('start');
-  const started = performance.now();
-  for (let at = 0; at < bytes.length; at += partSize) digests.push(toDigest(hasher.init().update(bytes.subarray(at, at + partSize)).digest()).hex);
-  const ms = performance.now() - started;
+  const answer = await ask(worker, { md5, lanes, partSize });
   await mark('end');
-  return { ms, digests };
+  if (!('ms' in answer)) throw new Error(`in-memory worker: ${JSON.stringify(answer)}`);
+  return answer;
 }
 
-Object.assign(window, { hashWithPool, hashInMemory } satisfies Md5PageApi);
+/** Sends the in-memory worker a request and waits for its answer. */
+function ask(worker: Worker, request: InMemoryRequest, transfer: Transferable[] = []): Promise<InMemoryAnswer> {
+  return new Promise((resolve, reject) => {
+    worker.addEventListener('message', (event: MessageEvent<InMemoryAnswer>) => ('error' in event.data ? reject(new Error(event.data.error)) : resolve(event.data)), { once: true });
+    worker.postMessage(request, transfer);
+  });
+}
+
+Object.assign(window, { hashWithPool, hashInWorker } satisfies Md5PageApi);
 document.body.dataset.ready = 'true';

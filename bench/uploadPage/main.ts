@@ -2,17 +2,19 @@
  * The upload benchmark's page: uploads the files chosen in `#files` with one contender and
  * reports how long it took. Contenders: our plugin with and without MD5, the stock
  * `@uppy/aws-s3` 6 as users install it (companionEndpoint mode, its defaults), and plain
- * parallel presigned PUTs of `File.slice` Blobs with no Uppy at all (the ceiling). All go through
- * the middleware at `/api` into the same bucket.
+ * parallel presigned PUTs of `File.slice` Blobs with no Uppy at all (the ceiling), and the same
+ * with a Content-MD5 each, the part read twice (hashed, then sent) or once (runPlainMd5: the
+ * read-once experiment). All go through the middleware at `/api` into the same bucket.
  */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
-import { paths, type BatchSignResponse, type CompleteResponse, type CreateMultipartResponse } from '../../contract.js';
+import { paths, type BatchSignResponse } from '../../contract.js';
 import { S3ResumableUpload } from '../../plugin/index.js';
-import { planParts } from '../../plugin/planParts.js';
 import { recordProgress, type ProgressRecorder, type ProgressSample } from './recordProgress.js';
+import { runPlainMd5 } from './runPlainMd5.js';
+import { API, callApi, uploadInParts } from './uploadInParts.js';
 
-export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain';
+export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once';
 
 export interface RunResult {
   ms: number;
@@ -28,17 +30,20 @@ export interface RunResult {
   progress: ProgressSample[];
 }
 
-const API = '/api';
-
 function chosenFiles(): File[] {
   return Array.from((document.querySelector('#files') as HTMLInputElement).files ?? []);
 }
 
+/** Options of our plugin a profile may set (bench/profileUpload.ts `--workers`); the defaults otherwise. */
+export interface PluginOverrides {
+  hashWorkers?: number;
+}
+
 /** One Uppy, one uploader, the chosen files; the clock stops at Uppy's 'complete', before the instance is torn down. */
-async function runUppy(contender: Exclude<Contender, 'plain'>, files: File[]): Promise<{ ms: number; errors: string[]; progress: ProgressSample[] }> {
+async function runUppy(contender: 'ours' | 'ours-no-md5' | 'stock', files: File[], overrides: PluginOverrides): Promise<{ ms: number; errors: string[]; progress: ProgressSample[] }> {
   const uppy = new Uppy({ autoProceed: false });
   if (contender === 'stock') uppy.use(AwsS3, { companionEndpoint: API });
-  else uppy.use(S3ResumableUpload, { endpoint: API, md5: contender === 'ours' });
+  else uppy.use(S3ResumableUpload, { endpoint: API, md5: contender === 'ours', ...overrides });
   uppy.addFiles(files.map((file) => ({ name: file.name, type: file.type || 'application/octet-stream', data: file })));
   try {
     const started = performance.now();
@@ -53,59 +58,32 @@ async function runUppy(contender: Exclude<Contender, 'plain'>, files: File[]): P
   }
 }
 
-async function callApi<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const response = await fetch(`${API}${path}`, { ...init, headers: { 'content-type': 'application/json' } });
-  if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 /**
  * The ceiling: create, sign every part in batches of 100, PUT `File.slice` Blobs with `limit` in
- * flight (fetch, no progress events, no retries, no MD5), complete.
+ * flight (uploadInParts: fetch, no progress events, no retries, no MD5), complete.
  */
-async function runPlain(file: File, limit: number, progress: ProgressRecorder): Promise<void> {
-  const created = await callApi<CreateMultipartResponse>(paths.createMultipart(), {
-    method: 'POST',
-    body: JSON.stringify({ filename: file.name, type: 'application/octet-stream', size: file.size }),
-  });
-  const { key, uploadId } = created;
-  const parts = planParts(file.size, created.partSize ?? 8 * 1024 * 1024);
-  const urls = new Map<number, BatchSignResponse['parts'][number]>();
-  for (let at = 0; at < parts.length; at += 100) {
-    const batch = parts.slice(at, at + 100).map((part) => ({ partNumber: part.partNumber, size: part.size }));
-    const signed = await callApi<BatchSignResponse>(paths.batch(uploadId, key), { method: 'POST', body: JSON.stringify({ parts: batch }) });
-    for (const part of signed.parts) urls.set(part.partNumber, part);
-  }
-  const queue = parts.slice();
-  const etags = new Map<number, string>();
-  let sent = 0;
-  const worker = async () => {
-    for (let part = queue.shift(); part; part = queue.shift()) {
-      const signed = urls.get(part.partNumber)!;
-      const response = await fetch(signed.url, { method: 'PUT', headers: signed.headers, body: file.slice(part.start, part.end) });
-      if (!response.ok) throw new Error(`part ${part.partNumber}: ${response.status}`);
-      etags.set(part.partNumber, response.headers.get('etag') ?? '');
-      sent += part.size;
-      progress.sent(file.name, sent);
+function runPlain(file: File, limit: number, progress: ProgressRecorder): Promise<void> {
+  return uploadInParts(file, limit, progress, async ({ uploadId, key, parts }) => {
+    const urls = new Map<number, BatchSignResponse['parts'][number]>();
+    for (let at = 0; at < parts.length; at += 100) {
+      const batch = parts.slice(at, at + 100).map((part) => ({ partNumber: part.partNumber, size: part.size }));
+      const signed = await callApi<BatchSignResponse>(paths.batch(uploadId, key), { method: 'POST', body: JSON.stringify({ parts: batch }) });
+      for (const part of signed.parts) urls.set(part.partNumber, part);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, parts.length) }, worker));
-  await callApi<CompleteResponse>(paths.complete(uploadId, key), {
-    method: 'POST',
-    body: JSON.stringify({ parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: etags.get(part.partNumber) })) }),
+    return { request: async (part) => ({ ...urls.get(part.partNumber)!, body: file.slice(part.start, part.end) }) };
   });
-  progress.stored();
 }
 
 /** Uploads the chosen files with `contender`; the clock runs from the start to the last byte stored. */
-async function run(contender: Contender): Promise<RunResult> {
+async function run(contender: Contender, overrides: PluginOverrides = {}): Promise<RunResult> {
   const files = chosenFiles();
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
-  if (contender !== 'plain') return { ...(await runUppy(contender, files)), files: files.length, bytes };
+  if (contender === 'ours' || contender === 'ours-no-md5' || contender === 'stock') return { ...(await runUppy(contender, files, overrides)), files: files.length, bytes };
   const errors: string[] = [];
   const started = performance.now();
   const progress = recordProgress(started);
-  for (const file of files) await runPlain(file, 6, progress).catch((error: unknown) => errors.push(`${file.name}: ${String(error)}`));
+  const plain = (file: File) => (contender === 'plain' ? runPlain(file, 6, progress) : runPlainMd5(file, 6, contender === 'plain-md5' ? 'twice' : 'once', progress));
+  for (const file of files) await plain(file).catch((error: unknown) => errors.push(`${file.name}: ${String(error)}`));
   return { ms: performance.now() - started, files: files.length, bytes, errors, progress: progress.finish() };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createMd5, type Md5Hasher } from '../../plugin/createMd5.js';
 import { toDigest } from '../../plugin/digest.js';
 import { multipartETag } from '../../plugin/multipartETag.js';
+import { bytesFrom } from '../helpers/bytesFrom.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -14,19 +15,6 @@ const CAPACITY = 64 * KiB;
 const nodeMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 const md5Of = (hasher: Md5Hasher, data: Uint8Array) => hex(hasher.init().update(data).digest());
-
-/** `length` pseudo-random bytes from `seed` (xorshift32): fast-check shrinks the seed and length, not 200 KiB of arbitraries. */
-function bytesFrom(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 describe('createMd5', () => {
   it("hashes the empty input to MD5's known digest", async () => {

@@ -7,6 +7,7 @@ import { toDigest, unquoteETag } from '../../plugin/digest.js';
 import { createHashQueue } from '../../plugin/createHashQueue.js';
 import { multipartETag, multipartETagForm } from '../../plugin/multipartETag.js';
 import { PartSigner } from '../../plugin/PartSigner.js';
+import { planHashRuns } from '../../plugin/planHashRuns.js';
 import { planParts } from '../../plugin/planParts.js';
 import { multipartETag as serverMultipartETag } from '../../middleware/core/multipartETag.js';
 
@@ -29,6 +30,37 @@ describe('planParts', () => {
   });
 
   it('plans no part for an empty file', () => expect(planParts(0, 8 * MiB)).toEqual([]));
+});
+
+describe('planHashRuns', () => {
+  const parts = planParts(100 * 8 * MiB, 8 * MiB); // 100 parts
+  const numbers = (runs: Array<Array<{ partNumber: number }>>) => runs.map((run) => run.map((part) => part.partNumber));
+
+  it('asks for whole batches of one run per lane, the runs growing from 1 part to 2, then 4', () => {
+    const first = planHashRuns(parts.slice(0, 65), { lanes: 8, window: 64, batches: 0, toEnd: false });
+    expect(first.batches).toBe(3);
+    expect(numbers(first.runs)).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => [n]),
+      ...[9, 11, 13, 15, 17, 19, 21, 23].map((n) => [n, n + 1]),
+      ...[25, 29, 33, 37, 41, 45, 49, 53].map((n) => [n, n + 1, n + 2, n + 3]),
+    ]);
+    // Parts 57-65 are not a whole batch of runs of 4: they wait for more of the window.
+    expect(planHashRuns(parts.slice(56, 65), { lanes: 8, window: 64, batches: 3, toEnd: false })).toEqual({ runs: [], batches: 3 });
+    expect(numbers(planHashRuns(parts.slice(56, 88), { lanes: 8, window: 64, batches: 3, toEnd: false }).runs)).toHaveLength(8);
+  });
+
+  it("asks for the file's last parts in runs as long as the batch's, and cuts runs where parts are not adjacent", () => {
+    expect(numbers(planHashRuns(parts.slice(89), { lanes: 8, window: 64, batches: 5, toEnd: true }).runs)).toEqual([[90, 91, 92, 93], [94, 95, 96, 97], [98, 99, 100]]);
+    expect(numbers(planHashRuns(parts.slice(0, 5), { lanes: 8, window: 64, batches: 0, toEnd: true }).runs)).toEqual([[1], [2], [3], [4], [5]]);
+    const gap = [...parts.slice(0, 2), ...parts.slice(3, 5)]; // part 3 known from before
+    expect(numbers(planHashRuns(gap, { lanes: 1, window: 64, batches: 2, toEnd: true }).runs)).toEqual([[1, 2], [4, 5]]);
+  });
+
+  it('fits a window smaller than a batch, and one lane', () => {
+    expect(numbers(planHashRuns(parts.slice(0, 5), { lanes: 8, window: 4, batches: 0, toEnd: false }).runs)).toEqual([[1], [2], [3], [4]]);
+    expect(numbers(planHashRuns(parts.slice(0, 20), { lanes: 1, window: 16, batches: 0, toEnd: false }).runs)).toEqual([[1], [2, 3], [4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15], [16, 17, 18, 19]]);
+    expect(planHashRuns(parts.slice(0, 3), { lanes: 8, window: 0, batches: 0, toEnd: false }).runs).toHaveLength(3);
+  });
 });
 
 describe('PartSigner', () => {
@@ -137,7 +169,7 @@ describe('MD5', () => {
   it('the hash queue streams the blob and matches node:crypto', async () => {
     const bytes = createHash('sha512').update('seed').digest();
     const data = new Uint8Array(3 * MiB + 7).map((_, i) => bytes[i % bytes.length]!);
-    const { digest } = await createHashQueue()(new Blob([data]));
+    const { digest } = await createHashQueue()(new Blob([data]))[0]!;
     expect(toDigest(digest).hex).toBe(createHash('md5').update(data).digest('hex'));
     expect(toDigest(digest).base64).toBe(createHash('md5').update(data).digest('base64'));
   });
@@ -145,7 +177,7 @@ describe('MD5', () => {
   it('the hash queue hashes blobs given at once one after another, each right', async () => {
     const hash = createHashQueue();
     const blobs = [MiB + 1, 0, 300_000].map((size, n) => new Uint8Array(size).map((_, i) => (i * 31 + n) & 0xff));
-    const digests = await Promise.all(blobs.map((data) => hash(new Blob([data]))));
+    const digests = await Promise.all(blobs.map((data) => hash(new Blob([data]))[0]!));
     expect(digests.map(({ digest }) => toDigest(digest).hex)).toEqual(blobs.map((data) => createHash('md5').update(data).digest('hex')));
   });
 
