@@ -17,7 +17,7 @@ import { demoViteConfig } from '../demo/demoViteConfig.js';
 import { cleanupStaleUploads, createS3Middleware } from '../middleware/index.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
-import { launchChromium } from '../test/helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../test/harness/engines/launchChromium.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, RunResult } from './uploadPage/main.js';
 
@@ -95,7 +95,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const chromium = await launchChromium().catch((error: unknown) => {
+  const chromium = await launchPlaywrightChromium().catch((error: unknown) => {
     server.close();
     throw error;
   });
