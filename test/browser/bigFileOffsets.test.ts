@@ -35,7 +35,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'big-file-test-'));
   path = join(workDir, 'five-gib.bin');
   // Sparse: random bytes only where the parts are read, zeros (holes) elsewhere.
-  const file = await open(path, 'w');
+  const file = await open(path, 'w+');
   try {
     await file.truncate(SIZE);
     for (const [start, end] of RANGES) await file.write(randomBytes(end - start), 0, end - start, start);

@@ -140,7 +140,9 @@ forEachEngine((engine) => {
       uppy.pauseResume(file.id);
       return file.s3Multipart!;
     });
-    await sleep(500);
+    // Until every PUT that was on its way has ended at the proxy (S3 stored it or not), what S3
+    // holds may still change: a PUT the page let go of can still land (seen in WebKit).
+    await expect.poll(() => partPuts(env.proxy.records).every((put) => put.endedAt !== undefined), { timeout: 30_000 }).toBe(true);
 
     // Someone overwrites a stored part with other bytes of the same size.
     const stored = (await env.s3.send(new ListPartsCommand({ Bucket: env.server.bucket, Key: upload.key, UploadId: upload.uploadId }))).Parts ?? [];

@@ -99,7 +99,12 @@ forEachEngine((engine) => {
 
     expect(outcome.errors).toEqual({});
     expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[small.name]!)).toBe(digests[small.name]);
-    expect(partPuts(env.proxy.records.slice(mark)).map((put) => put.partNumber)).toEqual([2]);
-    expect(await readCounters(page)).toMatchObject({ partsSkipped: 1, partsUploaded: 1, objectsVerified: 1 });
+    // Only part 2 went out after the reload. (Firefox once sent it twice to the proxy while the
+    // plugin counted one PUT and no retry: a request the browser itself sent again.)
+    const after = partPuts(env.proxy.records.slice(mark));
+    const described = JSON.stringify(after.map(({ partNumber, status, bytesIn, clientClosed, arrivedAt, endedAt }) => ({ partNumber, status, bytesIn, clientClosed, arrivedAt, endedAt })));
+    expect(new Set(after.map((put) => put.partNumber)), described).toEqual(new Set([2]));
+    expect(after.filter((put) => put.status === 200), described).toHaveLength(1);
+    expect(await readCounters(page)).toMatchObject({ partsSkipped: 1, partsUploaded: 1, objectsVerified: 1, retries: 0 });
   });
 });
