@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { CHROMIUM_PATH } from '../scripts/ensureChromiumInstalled.js';
+import { CHROMIUM_PATH } from '../scripts/ensureBrowsersInstalled.js';
 
 export interface RawPage {
   /** Evaluates `expression` in the page, awaiting a promise; answers its value (JSON-serialisable). */

@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../test/helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../test/harness/engines/launchChromium.js';
 import { alternate, measurement, ratio, ratioOf, type BenchSection } from './benchReport.js';
 import { formatNumber, formatSection } from './formatSection.js';
 import { startMd5PageServer } from './startMd5PageServer.js';
@@ -59,7 +59,7 @@ export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> 
   await writeFile(path, bytes);
 
   const vite = await startMd5PageServer();
-  const browser = await launchChromium().catch(async (error: unknown) => {
+  const browser = await launchPlaywrightChromium().catch(async (error: unknown) => {
     await vite.close();
     throw error;
   });

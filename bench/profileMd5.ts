@@ -33,7 +33,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession, Page } from 'playwright-core';
-import { launchChromium } from '../test/helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../test/harness/engines/launchChromium.js';
 import { median } from './benchReport.js';
 import { startMd5PageServer } from './startMd5PageServer.js';
 import { diff, plus, snapshot, type Snapshot, type Ticks } from './threadCpu.js';
@@ -149,7 +149,7 @@ const path = join(folder, 'random.bin');
 await writeFile(path, bytes);
 
 const vite = await startMd5PageServer(join(folder, 'vite'));
-const browser = await launchChromium();
+const browser = await launchPlaywrightChromium();
 try {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));

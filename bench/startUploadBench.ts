@@ -17,7 +17,7 @@ import { demoViteConfig } from '../demo/demoViteConfig.js';
 import { cleanupStaleUploads, createS3Middleware } from '../middleware/index.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
-import { launchChromium } from '../test/helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../test/harness/engines/launchChromium.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, PluginOverrides, RunResult } from './uploadPage/main.js';
 
@@ -158,7 +158,7 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
 export async function startUploadBench(s3Config: S3Config, { settle = async () => {} }: UploadBenchOptions = {}): Promise<UploadBench> {
   const served = await startUploadServer(s3Config);
   const { url, empty } = served;
-  const chromium = await launchChromium().catch(async (error: unknown) => {
+  const chromium = await launchPlaywrightChromium().catch(async (error: unknown) => {
     await served.close();
     throw error;
   });

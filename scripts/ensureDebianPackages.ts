@@ -4,7 +4,16 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/** Whether `binary` is an executable file: an absolute path as given, a bare name on PATH. */
 async function onPath(binary: string): Promise<boolean> {
+  if (binary.startsWith('/')) {
+    try {
+      await access(binary, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
   for (const dir of (process.env.PATH ?? '/usr/bin').split(':')) {
     try {
       await access(`${dir}/${binary}`, constants.X_OK);
@@ -16,7 +25,7 @@ async function onPath(binary: string): Promise<boolean> {
   return false;
 }
 
-/** The binaries of `binaries` that are not on PATH. */
+/** The binaries of `binaries` (names on PATH, or absolute paths) that are missing. */
 export async function missingBinaries(binaries: readonly string[]): Promise<string[]> {
   const missing: string[] = [];
   for (const binary of binaries) if (!(await onPath(binary))) missing.push(binary);
@@ -24,7 +33,7 @@ export async function missingBinaries(binaries: readonly string[]): Promise<stri
 }
 
 /**
- * Makes sure `binaries` are on PATH: when one is missing and we run as root, installs `packages`
+ * Makes sure `binaries` are there (names on PATH, or absolute paths): when one is missing and we run as root, installs `packages`
  * from Debian (running `apt-get update` first if the package lists are stale); otherwise throws an
  * error that says exactly what to install.
  */

@@ -1,11 +1,12 @@
 /**
  * Command line for the local S3.
  *   node --import tsx scripts/local-s3.ts install   installs what the tests need from Debian when missing: Ceph
- *                                     (skipped when S3_ENDPOINT is set) and Chromium
+ *                                     (skipped when S3_ENDPOINT is set) and the browsers (Chromium, Firefox ESR,
+ *                                     WebKitGTK's MiniBrowser with WebKitWebDriver and Xvfb)
  *   node --import tsx scripts/local-s3.ts start     starts one, prints its S3_* variables, stops it on Ctrl-C
  */
 import { ensureCephInstalled } from './ensureCephInstalled.js';
-import { ensureChromiumInstalled } from './ensureChromiumInstalled.js';
+import { ensureBrowsersInstalled } from './ensureBrowsersInstalled.js';
 import { s3ConfigToEnv } from './s3ConfigFromEnv.js';
 import { startLocalS3 } from './startLocalS3.js';
 
@@ -16,8 +17,8 @@ async function main(command: string | undefined): Promise<void> {
     case 'install':
       if (process.env.S3_ENDPOINT) log(`S3_ENDPOINT is set (${process.env.S3_ENDPOINT}): no local S3 needed`);
       else await ensureCephInstalled(log);
-      await ensureChromiumInstalled(log);
-      return log('Ceph radosgw and Chromium are installed');
+      await ensureBrowsersInstalled(log);
+      return log('Ceph radosgw and the browsers (Chromium, Firefox ESR, WebKitGTK) are installed');
     case 'start': {
       const started = Date.now();
       const s3 = await startLocalS3({ log });

@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import { s3ConfigToEnv } from '../scripts/s3ConfigFromEnv.js';
-import { launchChromium } from './helpers/launchChromium.js';
+import { launchPlaywrightChromium } from './harness/engines/launchChromium.js';
 import { cephDaemons, daemonsIn, localS3Folder } from './helpers/cephDaemons.js';
 import { pressCtrlCTwice, startCommand, type Command } from './helpers/startCommand.js';
 import { createTestS3Client } from './helpers/testServer.js';
@@ -141,7 +141,7 @@ describe('a bucket whose CORS rule does not expose ETag', () => {
     expect(demo.output()).toContain('"ExposeHeaders": [\n        "ETag"\n      ]');
     const printedAtStart = demo.output().length;
 
-    const browser = await launchChromium();
+    const browser = await launchPlaywrightChromium();
     try {
       const page = await browser.newPage();
       await page.goto(url);

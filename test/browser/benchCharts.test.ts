@@ -9,11 +9,11 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BenchSection } from '../../bench/benchReport.js';
 import { formatChart } from '../../bench/formatChart.js';
-import { launchChromium } from '../helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await launchChromium();
+  browser = await launchPlaywrightChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -18,6 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import type { ChromiumPage } from '../harness/engines/launchChromium.js';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
@@ -86,7 +87,8 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
   demo = await startDemo();
   const url = `http://127.0.0.1:${port}/`;
 
-  const page = await env.browser.newPage({ viewport: { width: 1280, height: 640 } });
+  const chromiumPage = await env.browser.newPage({ viewport: { width: 1280, height: 640 } });
+  const page = chromiumPage.playwright;
   let phase = 'loading the page';
   const pageLoads: TimelineEvent[][] = [];
   const watched: UploadWatch[] = [];
@@ -99,7 +101,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
 
   try {
     await page.goto(url);
-    await watchUploads(page);
+    await watchUploads(chromiumPage);
     const prefix = await page.locator('#prefix').innerText();
     mark('uploading');
     await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
@@ -117,13 +119,13 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     mark('uploading after the restart');
     await partsDone(page, 18);
     mark('reloading');
-    const beforeReload = await readUploadWatch(page);
+    const beforeReload = await readUploadWatch(chromiumPage);
     watched.push(beforeReload);
     pageLoads.push(beforeReload.timeline);
     const reloadFrom = Date.now();
     await page.reload();
     reloads.push({ from: reloadFrom, to: Date.now() });
-    await watchUploads(page);
+    await watchUploads(chromiumPage);
     await expect.poll(() => page.locator('[data-testid=file] [data-testid=status]').innerText(), { timeout: 30_000 }).toContain('Re-select the file');
     mark('resuming after the reload');
     await page.getByRole('button', { name: 'Re-select' }).click();
@@ -133,7 +135,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     const card = page.locator('[data-testid=file]');
     await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 180_000 });
     mark('checking');
-    const afterReload = await readUploadWatch(page);
+    const afterReload = await readUploadWatch(chromiumPage);
     watched.push(afterReload);
     pageLoads.push(afterReload.timeline);
     const key = await card.locator('dd[data-row=key]').innerText();
@@ -185,7 +187,7 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     const unexplained = accounts.puts.filter((put) => put.cause === 'other').map(describePut);
     expect(unexplained, 'PUTs that reached S3 and were not stored, for no known cause').toEqual([]);
   } catch (error) {
-    const report = await failureReport(page, seed, phase, marks, pageLoads, reloads).catch((reportError: unknown) => `(no report: ${String(reportError)})`);
+    const report = await failureReport(chromiumPage, seed, phase, marks, pageLoads, reloads).catch((reportError: unknown) => `(no report: ${String(reportError)})`);
     throw new Error(`Chaos run with seed ${seed} failed while ${phase}: ${error instanceof Error ? error.message : String(error)}\n${report}`, { cause: error });
   }
 });
@@ -214,9 +216,10 @@ function describePut(put: ReturnType<typeof accountForPuts>['puts'][number]) {
  * plugin's counters, its last log lines, errors and timeline events, the proxy's last requests,
  * the demo's output, a screenshot. Answers where to find them.
  */
-async function failureReport(page: Page, seed: number, phase: string, marks: Record<string, number>, pageLoads: TimelineEvent[][], reloads: Reload[]): Promise<string> {
+async function failureReport(chromiumPage: ChromiumPage, seed: number, phase: string, marks: Record<string, number>, pageLoads: TimelineEvent[][], reloads: Reload[]): Promise<string> {
   const base = join(OUTPUT, `chaos-failure-${seed}`);
-  const watch = await readUploadWatch(page).catch(() => undefined);
+  const page = chromiumPage.playwright;
+  const watch = await readUploadWatch(chromiumPage).catch(() => undefined);
   const card = await page.locator('[data-testid=file]').innerText({ timeout: 2000 }).catch(() => '(no card)');
   await page.screenshot({ path: `${base}.png` }).catch(() => {});
   const loads = [...pageLoads, watch?.timeline ?? []];

@@ -60,7 +60,7 @@ it('shows each part of our plugin: a corrupted part refused and re-sent, an expi
     if (request.partNumber === 3 && seen === 1) return { kind: 'hold', until: (request.urlExpiresAt ?? Date.now()) + 1000 };
     return { kind: 'pass' };
   }, 6);
-  const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = (await env.browser.newPage({ viewport: { width: 1280, height: 900 } })).playwright;
   await page.goto(url);
   await upload(page, 'timeline.bin', 48 * MiB);
 
@@ -105,7 +105,7 @@ it('shows each part of our plugin: a corrupted part refused and re-sent, an expi
 
 it('shows a row per part for the stock uploader, from the part completions its events tell', { timeout: 120_000 }, async () => {
   const url = await startDemoBehindProxy(() => ({ kind: 'pass' }), 900);
-  const page = await env.browser.newPage();
+  const page = (await env.browser.newPage()).playwright;
   await page.goto(`${url}?uploader=stock`);
   await upload(page, 'stock.bin', 24 * MiB);
   const card = page.locator('[data-testid=file]');
@@ -118,7 +118,7 @@ it('shows a row per part for the stock uploader, from the part completions its e
 it('keeps up with a 5 GiB file of 640 parts: every event costs the same, however many parts came before', { timeout: 120_000 }, async () => {
   const port = await freePort();
   await env.startDemo({ s3: inject('s3'), port });
-  const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = (await env.browser.newPage({ viewport: { width: 1280, height: 900 } })).playwright;
   await page.goto(`http://127.0.0.1:${port}/`);
   // A sparse 5 GiB file on disk: Chromium reads its size, nothing is uploaded.
   const path = join(env.workDir, 'five.bin');

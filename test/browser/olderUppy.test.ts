@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
 import { createTestS3Client } from '../helpers/testServer.js';
@@ -66,7 +66,7 @@ describe.each([4, 5])('a page built with Uppy %i', (version) => {
         [],
         { optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/dashboard'] } },
       ),
-      launchChromium(),
+      launchPlaywrightChromium(),
     ]);
     s3 = createTestS3Client();
   });

@@ -1,14 +1,15 @@
 /**
- * An app with bearer tokens and a per-user rate limit in front of the middleware, as the README's
+ * An app with bearer tokens and a per-user rate limit in front of the middleware, in every engine, as the README's
  * security model shows: the plugin's `headers` function gives every call to the middleware the
  * token (and S3 never sees it), the token decides the user and so the prefix, no token is a 403,
  * and a user over the limit gets 429s that the plugin waits out.
  */
 import type { Request, RequestHandler } from 'express';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createRateLimiter } from '../../middleware/index.js';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { usePluginPage } from '../helpers/usePluginPage.js';
+import { forEachEngine } from '../harness/forEachEngine.js';
+import { addSeededFiles, objectSha256, partPuts, readCounters, uploadAll } from '../helpers/pluginPage.js';
+import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const TOKENS: Record<string, string> = { 'token-alice': 'alice', 'token-busy': 'busy' };
@@ -33,51 +34,53 @@ const env = usePluginPage(
   },
   [authenticate, limiter],
 );
+afterEach(() => {
+  calls.length = 0;
+});
 
-it('sends the token from the headers function on every call to the middleware, never to S3; the token picks the prefix', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { token: 'token-alice', partSize: 5 * MiB });
-  const s3Authorization: Array<string | undefined> = [];
-  page.on('request', (request) => {
-    if (isPartPut(request)) s3Authorization.push(request.headers().authorization);
+forEachEngine((engine) => {
+
+  it('sends the token from the headers function on every call to the middleware, never to S3; the token picks the prefix', async () => {
+    const page = await openPluginPage(engine, env, { token: 'token-alice', partSize: 5 * MiB });
+    const digests = await addSeededFiles(page, [{ name: 'token.bin', size: 12 * MiB, seed: 71 }]);
+
+    const outcome = await uploadAll(page);
+
+    expect(outcome.errors).toEqual({});
+    expect(outcome.keys['token.bin']).toMatch(/^test\/users\/alice\/[0-9a-f]{32}\/token\.bin$/);
+    expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['token.bin']!)).toBe(digests['token.bin']);
+    const alice = calls.filter((call) => call.user === 'alice');
+    expect(alice.length).toBeGreaterThanOrEqual(3); // create, sign, complete
+    expect(alice.every((call) => call.authorization === 'Bearer token-alice')).toBe(true);
+    // Asked once per call, so a token that rotates is always fresh.
+    expect(await page.evaluate(() => (window as unknown as { page: { headerCalls(): number } }).page.headerCalls())).toBe(alice.length);
+    const s3Authorization = partPuts(env.proxy.records).map((put) => put.headers.authorization);
+    expect(s3Authorization).toEqual([undefined, undefined, undefined]);
   });
-  const digests = await addSeededFiles(page, [{ name: 'token.bin', size: 12 * MiB, seed: 71 }]);
 
-  const outcome = await uploadAll(page);
+  it("fails the file with the middleware's 403 forbidden when there is no token", async () => {
+    const page = await openPluginPage(engine, env);
+    await addSeededFiles(page, [{ name: 'anonymous.bin', size: 1000, seed: 72 }]);
 
-  expect(outcome.errors).toEqual({});
-  expect(outcome.keys['token.bin']).toMatch(/^test\/users\/alice\/[0-9a-f]{32}\/token\.bin$/);
-  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['token.bin']!)).toBe(digests['token.bin']);
-  const alice = calls.filter((call) => call.user === 'alice');
-  expect(alice.length).toBeGreaterThanOrEqual(3); // create, sign, complete
-  expect(alice.every((call) => call.authorization === 'Bearer token-alice')).toBe(true);
-  // Asked once per call, so a token that rotates is always fresh.
-  expect(await page.evaluate(() => (window as unknown as { page: { headerCalls(): number } }).page.headerCalls())).toBe(alice.length);
-  expect(s3Authorization).toHaveLength(3);
-  expect(s3Authorization.every((value) => value === undefined)).toBe(true);
-});
+    const outcome = await uploadAll(page);
 
-it("fails the file with the middleware's 403 forbidden when there is no token", async () => {
-  const page = await openPluginPage(env.browser, env.server.url);
-  await addSeededFiles(page, [{ name: 'anonymous.bin', size: 1000, seed: 72 }]);
+    expect(outcome.errors['anonymous.bin']).toMatch(/^forbidden: /);
+    expect(calls.filter((call) => call.user === undefined).map((call) => call.status)).toEqual([403]);
+  });
 
-  const outcome = await uploadAll(page);
+  it('waits out 429 rate_limited answers (Retry-After) for a user over the limit, and every file arrives', async () => {
+    const page = await openPluginPage(engine, env, { token: 'token-busy' });
+    const files = Array.from({ length: 6 }, (_, i) => ({ name: `busy-${i}.bin`, size: 100_000, seed: 80 + i }));
+    const digests = await addSeededFiles(page, files);
 
-  expect(outcome.errors['anonymous.bin']).toMatch(/^forbidden: /);
-  expect(calls.filter((call) => call.user === undefined).map((call) => call.status)).toEqual([403]);
-});
+    const outcome = await uploadAll(page);
 
-it('waits out 429 rate_limited answers (Retry-After) for a user over the limit, and every file arrives', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { token: 'token-busy' });
-  const files = Array.from({ length: 6 }, (_, i) => ({ name: `busy-${i}.bin`, size: 100_000, seed: 80 + i }));
-  const digests = await addSeededFiles(page, files);
-
-  const outcome = await uploadAll(page);
-
-  expect(outcome.errors).toEqual({});
-  for (const { name } of files) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!)).toBe(digests[name]);
-  const busy = calls.filter((call) => call.user === 'busy');
-  const refused = busy.filter((call) => call.status === 429).length;
-  expect(refused).toBeGreaterThanOrEqual(4); // six calls at once against a burst of two
-  expect(busy.filter((call) => call.status === 200)).toHaveLength(6);
-  expect((await readCounters(page)).retries).toBe(refused);
+    expect(outcome.errors).toEqual({});
+    for (const { name } of files) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!)).toBe(digests[name]);
+    const busy = calls.filter((call) => call.user === 'busy');
+    const refused = busy.filter((call) => call.status === 429).length;
+    expect(refused).toBeGreaterThanOrEqual(4); // six calls at once against a burst of two
+    expect(busy.filter((call) => call.status === 200)).toHaveLength(6);
+    expect((await readCounters(page)).retries).toBe(refused);
+  });
 });

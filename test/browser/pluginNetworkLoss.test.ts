@@ -1,101 +1,163 @@
 /**
- * Network loss: a share of part PUTs fail at the network level, and the browser goes offline
- * mid-upload for a few seconds. The plugin retries with backoff, waits for `online`, and the
- * upload finishes intact, with progress never above the file size.
+ * Network loss, in every engine, injected by the proxy in front of S3: connections reset as a PUT
+ * arrives, 503 SlowDown after its body, a connection cut in the middle of a body (what Safari and
+ * flaky networks do; it must be retried as a network failure, never taken for a user's cancel),
+ * and a part that fails until the file gives up, then resumes on "retry". And where the engine can
+ * take the page offline (Chromium's CDP), the plugin waits for `online`.
  */
 import { expect, it } from 'vitest';
-import { addSeededFiles, isPartPut, objectSha256, openPluginPage, partNumberOf, readCounters, retryFirstFile, uploadAll } from '../helpers/pluginPage.js';
-import { usePluginPage } from '../helpers/usePluginPage.js';
+import type { TimelineEvent } from '../../plugin/index.js';
+import { forEachEngine } from '../harness/forEachEngine.js';
+import type { Fault, ProxiedRequest } from '../harness/startFaultProxy.js';
+import { addSeededFiles, objectSha256, partPuts, partsUploaded, readCounters, retryFirstFile, storedParts, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
+import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
 const env = usePluginPage();
 
-it('finishes when a third of the part PUTs fail and the browser goes offline mid-upload', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 3 });
-  // ~10 MB/s up, so the upload is still going when the network drops.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  const network = (offline: boolean) =>
-    cdp.send('Network.emulateNetworkConditions', { offline, latency: 10, downloadThroughput: -1, uploadThroughput: 10_000_000 });
-  await network(false);
-  // Every third part's first attempt dies on the network.
-  const seen = new Set<number>();
-  let failedOnPurpose = 0;
-  await page.route(
-    (url) => url.searchParams.has('partNumber'),
-    (route) => {
-      const part = partNumberOf(route.request().url());
-      if (route.request().method() === 'PUT' && part % 3 === 0 && !seen.has(part)) {
-        seen.add(part);
-        failedOnPurpose += 1;
-        return route.abort('connectionreset');
-      }
-      return route.continue();
-    },
-  );
-  let okPuts = 0;
-  page.on('requestfinished', async (request) => {
-    if (isPartPut(request) && (await request.response())?.status() === 200) okPuts += 1;
+/** Records, in the page, the highest share of the file progress ever reported. */
+async function watchProgress(page: Parameters<typeof addSeededFiles>[0]): Promise<() => Promise<number>> {
+  await page.evaluate(() => {
+    const w = window as unknown as PageGlobals & { maxProgress: number };
+    w.maxProgress = 0;
+    w.uppy.on('upload-progress', (_file, progress) => (w.maxProgress = Math.max(w.maxProgress, (progress.bytesUploaded ?? 0) / (progress.bytesTotal ?? 1))));
   });
-  const maxProgress = page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const { uppy } = window as unknown as { uppy: import('@uppy/core').default };
-        let max = 0;
-        uppy.on('upload-progress', (_file, progress) => (max = Math.max(max, (progress.bytesUploaded ?? 0) / (progress.bytesTotal ?? 1))));
-        uppy.on('complete', () => resolve(max));
-      }),
-  );
-  const digests = await addSeededFiles(page, [{ name: 'flaky.bin', size: 40 * MiB, seed: 31 }]);
-  const done = uploadAll(page);
+  return () => page.evaluate(() => (window as unknown as { maxProgress: number }).maxProgress);
+}
 
-  // Offline once two parts are in, for three seconds.
-  await page.waitForFunction(() => (window as unknown as { plugin: { getCounters(): { partsUploaded: number } } }).plugin.getCounters().partsUploaded >= 2);
-  await network(true);
-  expect(await page.evaluate(() => navigator.onLine)).toBe(false);
-  await page.waitForTimeout(3000);
-  await network(false);
-  const outcome = await done;
+forEachEngine((engine) => {
+  it('finishes when part PUTs are reset on arrival or answered 503 SlowDown', async () => {
+    const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
+    await watchUploads(page);
+    // Each part's first attempt: parts 3 and 6 reset as they arrive, parts 2 and 5 get a 503 after their body.
+    const tried = new Set<number>();
+    env.proxy.setFault((request: ProxiedRequest): Fault => {
+      const part = request.partNumber;
+      if (request.method !== 'PUT' || part === undefined || tried.has(part)) return { kind: 'pass' };
+      tried.add(part);
+      if (part === 3 || part === 6) return { kind: 'reset' };
+      if (part === 2 || part === 5) return { kind: 'error', status: 503, code: 'SlowDown' };
+      return { kind: 'pass' };
+    });
+    const maxProgress = await watchProgress(page);
+    const digests = await addSeededFiles(page, [{ name: 'flaky.bin', size: 40 * MiB, seed: 31 }]);
 
-  expect(outcome.errors).toEqual({});
-  expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['flaky.bin']!)).toBe(digests['flaky.bin']);
-  expect(failedOnPurpose).toBe(2); // parts 3 and 6
-  expect(okPuts).toBe(8);
-  expect(await maxProgress).toBeLessThanOrEqual(1);
-  const counters = await readCounters(page);
-  // Each part failed on purpose was retried, or waited for the network if it failed while offline.
-  expect(counters.retries + counters.offlineWaits).toBeGreaterThanOrEqual(failedOnPurpose + 1);
-  expect(counters.offlineWaits).toBeGreaterThanOrEqual(1);
-  expect(counters.partsUploaded).toBe(8);
-  console.log(`[numbers] network loss: retries ${counters.retries}, offline waits ${counters.offlineWaits}, re-signs ${counters.resigns}, part PUTs failed on purpose ${failedOnPurpose}`);
-});
+    const outcome = await uploadAll(page);
 
-it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { partSize: 5 * MiB, limit: 2 });
-  let blockPart2 = true;
-  await page.route(
-    (url) => url.searchParams.has('partNumber'),
-    (route) => (blockPart2 && route.request().method() === 'PUT' && partNumberOf(route.request().url()) === 2 ? route.abort('connectionreset') : route.continue()),
-  );
-  const sent: number[] = [];
-  page.on('requestfinished', async (request) => {
-    if (isPartPut(request) && (await request.response())?.status() === 200) sent.push(partNumberOf(request.url()));
+    expect(outcome.errors).toEqual({});
+    expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['flaky.bin']!)).toBe(digests['flaky.bin']);
+    const puts = partPuts(env.proxy.records);
+    expect(puts.filter((put) => put.fault !== 'pass').map((put) => [put.partNumber, put.fault]).sort()).toEqual([
+      [2, 'error'],
+      [3, 'reset'],
+      [5, 'error'],
+      [6, 'reset'],
+    ]);
+    expect(storedParts(puts).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await maxProgress()).toBeLessThanOrEqual(1);
+    // The plugin saw both 503s (an answer: no browser sends the request again), and a reset unless
+    // the browser itself sent the PUT again at once on another connection (Chromium and Firefox
+    // do, for a connection that fails before any answer); each failure it saw cost one retry.
+    const { timeline, counters } = await readUploadWatch(page);
+    const ends = timeline.filter((event): event is TimelineEvent & { type: 'put-end' } => event.type === 'put-end');
+    const refused = ends.filter((end) => end.outcome === 'refused');
+    const lost = ends.filter((end) => end.outcome === 'network');
+    expect(refused.map((end) => [end.partNumber, 'status' in end && end.status, 'code' in end && end.code]).sort()).toEqual([
+      [2, 503, 'SlowDown'],
+      [5, 503, 'SlowDown'],
+    ]);
+    for (const end of lost) expect([3, 6]).toContain(end.partNumber);
+    expect(counters).toMatchObject({ retries: refused.length + lost.length, partsUploaded: 8, partsVerified: 8, resigns: 0 });
+    console.log(`[numbers] ${engine.engine} resets and 503s: 2 resets injected, ${lost.length} seen by the plugin (the rest resent by the browser itself), 2 503s retried`);
   });
-  const digests = await addSeededFiles(page, [{ name: 'retried.bin', size: 30 * MiB, seed: 32 }]);
 
-  const first = await uploadAll(page);
-  expect(first.errors['retried.bin']).toMatch(/^network_error: /);
-  const sentBefore = new Set(sent);
-  expect(sentBefore.has(2)).toBe(false);
+  it('retries a PUT whose connection is cut mid-body as a network failure, never as a cancel', async () => {
+    const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
+    await watchUploads(page);
+    // Part 2's first two arrivals are cut after 1 MiB of body: a browser may itself send a request
+    // again once when a reused connection fails (Chromium does), so the page sees at least one.
+    let cuts = 0;
+    env.proxy.setFault((request: ProxiedRequest): Fault => {
+      if (request.method !== 'PUT' || request.partNumber !== 2 || cuts >= 2) return { kind: 'pass' };
+      cuts += 1;
+      return { kind: 'reset-mid-body', afterBytes: MiB };
+    });
+    const digests = await addSeededFiles(page, [{ name: 'cut.bin', size: 20 * MiB, seed: 33 }]);
 
-  blockPart2 = false;
-  sent.length = 0;
-  const result = await retryFirstFile(page);
+    const outcome = await uploadAll(page);
 
-  expect(result.complete).toBe(true);
-  expect(await objectSha256(env.s3, env.server.bucket, result.key)).toBe(digests['retried.bin']);
-  for (const part of sent) expect(sentBefore.has(part), `part ${part} was sent again`).toBe(false);
-  expect(sent).toContain(2);
-  const counters = await readCounters(page);
-  expect(counters.partsSkipped).toBe(sentBefore.size);
+    expect(outcome.errors).toEqual({});
+    expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['cut.bin']!)).toBe(digests['cut.bin']);
+    const cut = partPuts(env.proxy.records).filter((put) => put.fault === 'reset-mid-body');
+    expect(cut.length).toBeGreaterThanOrEqual(1);
+    for (const put of cut) expect(put.bytesIn, 'cut mid-body').toBeGreaterThanOrEqual(MiB);
+    for (const put of cut) expect(put.bytesIn, 'cut mid-body').toBeLessThan(5 * MiB);
+    // The plugin's own account: part 2's PUTs ended as network failures, each followed by a retry
+    // of part 2, then one was stored; nothing was ever cancelled.
+    const { timeline, counters } = await readUploadWatch(page);
+    const ends = timeline.filter((event): event is TimelineEvent & { type: 'put-end' } => event.type === 'put-end');
+    expect(ends.filter((end) => end.outcome === 'cancelled')).toEqual([]);
+    const part2 = timeline.filter((event) => 'partNumber' in event && event.partNumber === 2 && (event.type === 'put-end' || event.type === 'retry'));
+    const failures = part2.filter((event) => event.type === 'put-end' && event.outcome === 'network');
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+    expect(part2.map((event) => (event.type === 'put-end' ? event.outcome : `retry:${(event as { reason: string }).reason}`))).toEqual([
+      ...failures.flatMap(() => ['network', 'retry:network']),
+      'stored',
+    ]);
+    expect(counters).toMatchObject({ partsUploaded: 4, retries: failures.length });
+    console.log(`[numbers] ${engine.engine} mid-body cut: ${cut.length} PUTs cut at ${cut.map((put) => put.bytesIn).join(', ')} bytes, ${failures.length} seen by the plugin as network failures, retried`);
+  });
+
+  it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', { timeout: 180_000 }, async () => {
+    const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 2 });
+    let blockPart2 = true;
+    env.proxy.setFault((request) => (blockPart2 && request.method === 'PUT' && request.partNumber === 2 ? { kind: 'reset' } : { kind: 'pass' }));
+    const digests = await addSeededFiles(page, [{ name: 'retried.bin', size: 30 * MiB, seed: 32 }]);
+
+    const first = await uploadAll(page);
+    expect(first.errors['retried.bin']).toMatch(/^network_error: /);
+    const sentBefore = new Set(storedParts(env.proxy.records));
+    expect(sentBefore.has(2)).toBe(false);
+
+    blockPart2 = false;
+    const mark = env.proxy.records.length;
+    const result = await retryFirstFile(page);
+
+    expect(result.complete).toBe(true);
+    expect(await objectSha256(env.s3, env.server.bucket, result.key)).toBe(digests['retried.bin']);
+    const sentAfter = partPuts(env.proxy.records.slice(mark)).map((put) => put.partNumber!);
+    for (const part of sentAfter) expect(sentBefore.has(part), `part ${part} was sent again`).toBe(false);
+    expect(sentAfter).toContain(2);
+    expect((await readCounters(page)).partsSkipped).toBe(sentBefore.size);
+  });
+
+  it('waits for the network when the page goes offline mid-upload, then finishes', async (context) => {
+    const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
+    const { setOffline } = page.hooks;
+    if (!setOffline) {
+      const why = { firefox: "this Firefox's WebDriver BiDi has no emulation.setNetworkConditions", webkit: 'classic WebDriver cannot take a page offline' };
+      return context.skip(`${engine.engine}: ${why[engine.engine as keyof typeof why] ?? 'no way to take the page offline'}`);
+    }
+    env.proxy.setUploadBytesPerSecond(10_000_000); // so the upload is still going when the network drops
+    const maxProgress = await watchProgress(page);
+    const digests = await addSeededFiles(page, [{ name: 'offline.bin', size: 40 * MiB, seed: 34 }]);
+    const done = uploadAll(page);
+
+    // Offline once two parts are in, for three seconds.
+    await partsUploaded(page, 2);
+    await setOffline(true);
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await setOffline(false);
+    const outcome = await done;
+
+    expect(outcome.errors).toEqual({});
+    expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['offline.bin']!)).toBe(digests['offline.bin']);
+    expect(await maxProgress()).toBeLessThanOrEqual(1);
+    const counters = await readCounters(page);
+    expect(counters.offlineWaits).toBeGreaterThanOrEqual(1);
+    expect(counters.partsUploaded).toBe(8);
+    console.log(`[numbers] ${engine.engine} offline: retries ${counters.retries}, offline waits ${counters.offlineWaits}, re-signs ${counters.resigns}`);
+  });
 });

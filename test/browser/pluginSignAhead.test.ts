@@ -3,13 +3,16 @@
  * for its URL while S3's connections are still busy with earlier files, so no connection waits on
  * a middleware round trip. At most `limit` files wait signed; a URL that went stale while its file
  * waited for a connection is signed again before the PUT, never sent for S3 to refuse; a file
- * removed while it waits gives its place back.
+ * removed while it waits gives its place back. Chromium only: it holds S3's answer to a PUT
+ * (Playwright's route), which the proxy in front of S3 cannot do.
  */
 import type { Page, Route } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { ParamsResponse } from '../../contract.js';
-import { addSeededFiles, objectSha256, openPluginPage, readCounters, readFileCounters, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
-import { usePluginPage } from '../helpers/usePluginPage.js';
+import { asChromiumPage } from '../harness/engines/launchChromium.js';
+import { forEachEngine } from '../harness/forEachEngine.js';
+import { addSeededFiles, objectSha256, readCounters, readFileCounters, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
+import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
 
 const KiB = 1024;
 // Short, so a file can outwait its URL in a test; the margin is the page's 60 s capped at half the
@@ -79,117 +82,119 @@ async function putsSettled(seen: Seen, count: number): Promise<Seen['puts']> {
   return seen.puts;
 }
 
-it('asks for the next file’s URL while the first file’s PUT is still on its way, and for no more than `limit` files', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { limit: 1 });
-  const seen = await watch(page);
-  try {
-    const digests = await addSeededFiles(page, [
-      { name: 'a.bin', size: 100 * KiB, seed: 81 },
-      { name: 'b.bin', size: 100 * KiB, seed: 82 },
-      { name: 'c.bin', size: 100 * KiB, seed: 83 },
-    ]);
-    const done = uploadAll(page);
-    done.catch(() => {}); // a failed check closes the page under it
+forEachEngine((engine) => {
+  it('asks for the next file’s URL while the first file’s PUT is still on its way, and for no more than `limit` files', async () => {
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+    const seen = await watch(page.playwright);
+    try {
+      const digests = await addSeededFiles(page, [
+        { name: 'a.bin', size: 100 * KiB, seed: 81 },
+        { name: 'b.bin', size: 100 * KiB, seed: 82 },
+        { name: 'c.bin', size: 100 * KiB, seed: 83 },
+      ]);
+      const done = uploadAll(page);
+      done.catch(() => {}); // a failed check closes the page under it
 
-    const first = await seen.firstPutHeld;
-    // S3 has the first file's PUT, the page not yet its answer: the second file is signed meanwhile…
-    await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(2);
-    // …and waits there, signed, for the one connection. The third is not signed yet: with
-    // `limit` 1, one file at most waits signed.
-    await page.waitForTimeout(700);
-    expect(paramsCalls(seen)).toHaveLength(2);
-    expect(paramsCalls(seen)[1]).not.toBe(`params ${first}`);
-    expect(seen.events.filter((event) => event.startsWith('put '))).toEqual([`put ${first}`]);
-    seen.releaseFirstPut();
-    const outcome = await done;
+      const first = await seen.firstPutHeld;
+      // S3 has the first file's PUT, the page not yet its answer: the second file is signed meanwhile…
+      await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(2);
+      // …and waits there, signed, for the one connection. The third is not signed yet: with
+      // `limit` 1, one file at most waits signed.
+      await page.playwright.waitForTimeout(700);
+      expect(paramsCalls(seen)).toHaveLength(2);
+      expect(paramsCalls(seen)[1]).not.toBe(`params ${first}`);
+      expect(seen.events.filter((event) => event.startsWith('put '))).toEqual([`put ${first}`]);
+      seen.releaseFirstPut();
+      const outcome = await done;
 
-    expect(outcome.errors).toEqual({});
-    for (const name of Object.keys(digests)) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
-    // Each file asked for its URL once, then sent it; PUTs one at a time, in the order signed.
-    const order = paramsCalls(seen).map((event) => event.slice('params '.length));
-    expect(order.slice().sort()).toEqual(['a.bin', 'b.bin', 'c.bin']);
-    for (const name of order) {
-      expect(seen.events.indexOf(`put ${name}`), name).toBeGreaterThan(seen.events.indexOf(`params ${name}`));
+      expect(outcome.errors).toEqual({});
+      for (const name of Object.keys(digests)) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
+      // Each file asked for its URL once, then sent it; PUTs one at a time, in the order signed.
+      const order = paramsCalls(seen).map((event) => event.slice('params '.length));
+      expect(order.slice().sort()).toEqual(['a.bin', 'b.bin', 'c.bin']);
+      for (const name of order) {
+        expect(seen.events.indexOf(`put ${name}`), name).toBeGreaterThan(seen.events.indexOf(`params ${name}`));
+      }
+      expect(seen.events.filter((event) => event.startsWith('put '))).toEqual(order.map((name) => `put ${name}`));
+      // The third was signed only once the first PUT was let go (and the second took the connection).
+      expect(seen.events.indexOf(`params ${order[2]}`)).toBeGreaterThan(seen.events.indexOf(`put ${order[0]}`));
+      expect((await putsSettled(seen, 3)).map((put) => put.status)).toEqual([200, 200, 200]);
+      expect(await readCounters(page)).toMatchObject({ singleUploads: 3, resigns: 0, retries: 0 });
+    } finally {
+      seen.releaseFirstPut();
     }
-    expect(seen.events.filter((event) => event.startsWith('put '))).toEqual(order.map((name) => `put ${name}`));
-    // The third was signed only once the first PUT was let go (and the second took the connection).
-    expect(seen.events.indexOf(`params ${order[2]}`)).toBeGreaterThan(seen.events.indexOf(`put ${order[0]}`));
-    expect((await putsSettled(seen, 3)).map((put) => put.status)).toEqual([200, 200, 200]);
-    expect(await readCounters(page)).toMatchObject({ singleUploads: 3, resigns: 0, retries: 0 });
-  } finally {
-    seen.releaseFirstPut();
-  }
-});
+  });
 
-it('signs a waiting file’s URL again when it went stale while the file waited, instead of sending it to be refused', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { limit: 1 });
-  const seen = await watch(page);
-  try {
-    const digests = await addSeededFiles(page, [
-      { name: 'first.bin', size: 100 * KiB, seed: 84 },
-      { name: 'second.bin', size: 100 * KiB, seed: 85 },
-    ]);
-    const done = uploadAll(page);
-    done.catch(() => {}); // a failed check closes the page under it
+  it('signs a waiting file’s URL again when it went stale while the file waited, instead of sending it to be refused', async () => {
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+    const seen = await watch(page.playwright);
+    try {
+      const digests = await addSeededFiles(page, [
+        { name: 'first.bin', size: 100 * KiB, seed: 84 },
+        { name: 'second.bin', size: 100 * KiB, seed: 85 },
+      ]);
+      const done = uploadAll(page);
+      done.catch(() => {}); // a failed check closes the page under it
 
-    const first = await seen.firstPutHeld;
-    const second = first === 'first.bin' ? 'second.bin' : 'first.bin';
-    await expect.poll(() => seen.signed[second]?.length ?? 0, { timeout: 5000 }).toBe(1); // signed ahead, waiting
-    // Past the second URL's whole life (a URL sent now would be refused as expired), let alone
-    // its life minus the margin.
-    await page.waitForTimeout((URL_LIFETIME_S + 1) * 1000);
-    expect(seen.signed[second]).toHaveLength(1); // still waiting: not re-signed before its turn
-    seen.releaseFirstPut();
-    const outcome = await done;
+      const first = await seen.firstPutHeld;
+      const second = first === 'first.bin' ? 'second.bin' : 'first.bin';
+      await expect.poll(() => seen.signed[second]?.length ?? 0, { timeout: 5000 }).toBe(1); // signed ahead, waiting
+      // Past the second URL's whole life (a URL sent now would be refused as expired), let alone
+      // its life minus the margin.
+      await page.playwright.waitForTimeout((URL_LIFETIME_S + 1) * 1000);
+      expect(seen.signed[second]).toHaveLength(1); // still waiting: not re-signed before its turn
+      seen.releaseFirstPut();
+      const outcome = await done;
 
-    expect(outcome.errors).toEqual({});
-    for (const name of Object.keys(digests)) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
-    // Asked twice: ahead of its turn, and again when its turn came with the URL stale. Only the
-    // fresh URL went to S3, once, and S3 took it; no PUT was refused (expired) or retried.
-    expect(seen.signed[second]).toHaveLength(2);
-    expect(seen.signed[first]).toHaveLength(1);
-    expect((await putsSettled(seen, 2)).map((put) => put.status)).toEqual([200, 200]);
-    expect(seen.puts.filter((put) => put.name === second)).toEqual([{ name: second, url: seen.signed[second]![1], status: 200 }]);
-    expect(await readCounters(page)).toMatchObject({ singleUploads: 2, resigns: 1, retries: 0 });
-    const perFile = await readFileCounters(page);
-    expect(perFile[second]).toMatchObject({ resigns: 1, retries: 0 });
-    expect(perFile[first]).toMatchObject({ resigns: 0, retries: 0 });
-  } finally {
-    seen.releaseFirstPut();
-  }
-});
+      expect(outcome.errors).toEqual({});
+      for (const name of Object.keys(digests)) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
+      // Asked twice: ahead of its turn, and again when its turn came with the URL stale. Only the
+      // fresh URL went to S3, once, and S3 took it; no PUT was refused (expired) or retried.
+      expect(seen.signed[second]).toHaveLength(2);
+      expect(seen.signed[first]).toHaveLength(1);
+      expect((await putsSettled(seen, 2)).map((put) => put.status)).toEqual([200, 200]);
+      expect(seen.puts.filter((put) => put.name === second)).toEqual([{ name: second, url: seen.signed[second]![1], status: 200 }]);
+      expect(await readCounters(page)).toMatchObject({ singleUploads: 2, resigns: 1, retries: 0 });
+      const perFile = await readFileCounters(page);
+      expect(perFile[second]).toMatchObject({ resigns: 1, retries: 0 });
+      expect(perFile[first]).toMatchObject({ resigns: 0, retries: 0 });
+    } finally {
+      seen.releaseFirstPut();
+    }
+  });
 
-it('a file removed while it waits signed gives its place back: the next file is signed', async () => {
-  const page = await openPluginPage(env.browser, env.server.url, { limit: 1 });
-  const seen = await watch(page);
-  try {
-    const digests = await addSeededFiles(page, [
-      { name: 'kept.bin', size: 100 * KiB, seed: 86 },
-      { name: 'removed.bin', size: 100 * KiB, seed: 87 },
-      { name: 'last.bin', size: 100 * KiB, seed: 88 },
-    ]);
-    const done = uploadAll(page);
-    done.catch(() => {}); // a failed check closes the page under it
+  it('a file removed while it waits signed gives its place back: the next file is signed', async () => {
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+    const seen = await watch(page.playwright);
+    try {
+      const digests = await addSeededFiles(page, [
+        { name: 'kept.bin', size: 100 * KiB, seed: 86 },
+        { name: 'removed.bin', size: 100 * KiB, seed: 87 },
+        { name: 'last.bin', size: 100 * KiB, seed: 88 },
+      ]);
+      const done = uploadAll(page);
+      done.catch(() => {}); // a failed check closes the page under it
 
-    const first = await seen.firstPutHeld;
-    await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(2);
-    const waiting = paramsCalls(seen)[1]!.slice('params '.length);
-    await page.evaluate((name) => {
-      const { uppy } = window as unknown as PageGlobals;
-      uppy.removeFile(uppy.getFiles().find((file) => file.name === name)!.id);
-    }, waiting);
-    // Its place among the files signed ahead is free again: the third file is signed while the
-    // first PUT is still held.
-    await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(3);
-    seen.releaseFirstPut();
-    const outcome = await done;
+      const first = await seen.firstPutHeld;
+      await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(2);
+      const waiting = paramsCalls(seen)[1]!.slice('params '.length);
+      await page.evaluate((name) => {
+        const { uppy } = window as unknown as PageGlobals;
+        uppy.removeFile(uppy.getFiles().find((file) => file.name === name)!.id);
+      }, waiting);
+      // Its place among the files signed ahead is free again: the third file is signed while the
+      // first PUT is still held.
+      await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(3);
+      seen.releaseFirstPut();
+      const outcome = await done;
 
-    expect(outcome.errors).toEqual({});
-    const rest = Object.keys(digests).filter((name) => name !== waiting);
-    expect(Object.keys(outcome.keys).sort()).toEqual(rest.sort());
-    for (const name of rest) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
-    expect(seen.events.filter((event) => event.startsWith('put '))).toEqual([`put ${first}`, `put ${rest.find((name) => name !== first)}`]); // the removed file never went out
-  } finally {
-    seen.releaseFirstPut();
-  }
-});
+      expect(outcome.errors).toEqual({});
+      const rest = Object.keys(digests).filter((name) => name !== waiting);
+      expect(Object.keys(outcome.keys).sort()).toEqual(rest.sort());
+      for (const name of rest) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
+      expect(seen.events.filter((event) => event.startsWith('put '))).toEqual([`put ${first}`, `put ${rest.find((name) => name !== first)}`]); // the removed file never went out
+    } finally {
+      seen.releaseFirstPut();
+    }
+  });
+}, ['chromium']);

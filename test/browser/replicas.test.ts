@@ -36,7 +36,7 @@ it.each([
   ['our plugin', ''],
   ['the stock @uppy/aws-s3 6', '?uploader=stock'],
 ])('uploads 64 MiB with %s while its calls alternate between two replicas', { timeout: 180_000 }, async (uploader, query) => {
-  const page = await env.browser.newPage();
+  const page = (await env.browser.newPage()).playwright;
   await page.goto(`${balancer.url}/${query}`);
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
   const firstCall = balancer.records.length;

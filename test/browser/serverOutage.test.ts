@@ -31,13 +31,14 @@ it('goes on through a 60-second outage of the upload server, shows that it waits
   const startDemo = () => env.startDemo({ s3: { ...inject('s3'), endpoint: proxy.url }, port });
   const demo = await startDemo();
 
-  const page = await env.browser.newPage();
+  const chromiumPage = await env.browser.newPage();
+  const page = chromiumPage.playwright;
   const middlewareCalls: number[] = [];
   page.on('request', (request) => {
     if (new URL(request.url()).pathname.startsWith('/api/')) middlewareCalls.push(Date.now());
   });
   await page.goto(`http://127.0.0.1:${port}/`);
-  await watchUploads(page);
+  await watchUploads(chromiumPage);
   const prefix = await page.locator('#prefix').innerText();
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
   await page.getByRole('button', { name: /^Upload 1 file/ }).click();
@@ -54,7 +55,7 @@ it('goes on through a 60-second outage of the upload server, shows that it waits
   await startDemo();
 
   await card.and(page.locator('[data-state=complete]')).waitFor({ timeout: 120_000 });
-  const watch = await readUploadWatch(page);
+  const watch = await readUploadWatch(chromiumPage);
   const key = await card.locator('dd[data-row=key]').innerText();
 
   expect(watch.errors).toEqual([]);

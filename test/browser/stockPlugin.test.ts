@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createDemoServer, type DemoServer } from '../../demo/createDemoServer.js';
 import { sha256Hex } from '../helpers/callApi.js';
-import { launchChromium } from '../helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { createTestS3Client } from '../helpers/testServer.js';
 
 let demo: DemoServer;
@@ -23,7 +23,7 @@ let cacheDir: string;
 beforeAll(async () => {
   cacheDir = await mkdtemp(join(tmpdir(), 'vite-demo-')); // not the cache other test files' servers use
   demo = await createDemoServer({ s3: inject('s3'), port: 0, cacheDir });
-  browser = await launchChromium();
+  browser = await launchPlaywrightChromium();
   s3 = createTestS3Client();
 });
 afterAll(async () => {

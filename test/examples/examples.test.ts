@@ -18,7 +18,7 @@ import type { CreateMultipartResponse } from '../../contract.js';
 import { freePort } from '../../scripts/freePort.js';
 import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { sha256Hex } from '../helpers/callApi.js';
-import { launchChromium } from '../helpers/launchChromium.js';
+import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { runToEnd, startProcess, type Command } from '../helpers/startCommand.js';
 import { createTestS3Client } from '../helpers/testServer.js';
@@ -48,7 +48,7 @@ beforeAll(async () => {
   // The examples import the package through its exports (dist/), and the Fastify and Hono ones serve the built page.
   await runToEnd('npm', ['run', 'build'], { env: env() });
   await runToEnd('npm', ['run', 'build', '--workspace', 'examples/page'], { env: env() });
-  browser = await launchChromium();
+  browser = await launchPlaywrightChromium();
   s3 = createTestS3Client();
 }, 300_000);
 afterAll(async () => {

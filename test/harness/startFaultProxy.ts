@@ -7,7 +7,7 @@
  * bandwidth shared by all requests, and it records what became of every request: how many body
  * bytes the client sent and how many reached the server, who hung up, what the server answered.
  */
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What the proxy knows of a request when it arrives. */
@@ -43,7 +43,12 @@ export type Fault =
   /** Hold the request until `until` (ms since epoch), then forward it. */
   | { kind: 'hold'; until: number }
   /** Forward it with one byte of the body changed (the length stays). */
-  | { kind: 'corrupt' };
+  | { kind: 'corrupt' }
+  /**
+   * Forward it, and pass S3's answer back without `Access-Control-Expose-Headers`: what a page
+   * sees from a bucket whose CORS rule does not expose `ETag` (the answer's ETag is unreadable).
+   */
+  | { kind: 'hide-etag' };
 
 /** What became of one request. */
 export interface ProxyRecord extends ProxiedRequest {
@@ -83,6 +88,8 @@ export interface FaultProxy {
   records: ProxyRecord[];
   /** Replaces the fault function (e.g. between phases of a test). */
   setFault(fault: FaultProxyOptions['fault']): void;
+  /** Changes the uplink cap from now on (`undefined`: none), for requests under way too. */
+  setUploadBytesPerSecond(rate: number | undefined): void;
   /** Stops listening and drops every connection. */
   close(): Promise<void>;
 }
@@ -115,17 +122,40 @@ function describe(id: number, req: IncomingMessage): ProxiedRequest {
   };
 }
 
-/** Waits its turn to move `bytes` through a shared uplink of `rate` bytes per second. */
-function createUplink(rate: number | undefined): (bytes: number) => Promise<void> {
+/** A shared uplink of `rate` bytes per second: `take` waits its turn to move `bytes` through it. */
+function createUplink(initial: number | undefined): { take(bytes: number): Promise<void>; rate: number | undefined } {
   let freeAt = 0;
-  return async (bytes) => {
+  const uplink = { rate: initial, take };
+  return uplink;
+  async function take(bytes: number): Promise<void> {
+    const { rate } = uplink;
     if (!rate) return;
     const now = performance.now();
     const start = Math.max(now, freeAt);
     freeAt = start + (bytes / rate) * 1000;
     const wait = freeAt - now;
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-  };
+  }
+}
+
+/** Resolves when `out` can take more, or has closed; leaves no listener behind (one body may wait thousands of times). */
+function drained(out: ClientRequest): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
+}
+
+/** Raw headers (`[name, value, …]`) without those named `name`. */
+function withoutHeader(raw: string[], name: string): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() !== name) kept.push(raw[i]!, raw[i + 1]!);
+  return kept;
 }
 
 function s3ErrorBody(code: string): string {
@@ -182,18 +212,32 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (chosen.kind === 'hold') {
-      // Nothing reads the body meanwhile: the client's sending stalls once the socket's buffers are full.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, chosen.until - Date.now())));
-      if (req.socket.destroyed) return;
+      // Nothing reads the body meanwhile: the client's sending stalls once the socket's buffers are
+      // full. A client that hangs up ends the hold (no timer left behind).
+      const socket = req.socket;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          socket.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, chosen.until - Date.now()));
+        socket.on('close', done);
+      });
+      if (socket.destroyed) return;
     }
 
     const upstream = new URL(options.upstreams[turn++ % options.upstreams.length]!);
     record.upstream = upstream.origin;
     const headers: OutgoingHttpHeaders = { ...req.headers };
     const out = httpRequest({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers, agent });
+    /** The proxy cut this request itself (`reset-mid-body`): the upstream's end that follows is no failure of its own. */
+    let cut = false;
     const failUpstream = () => {
+      if (cut) return;
       record.upstreamFailed = true;
-      if (!res.headersSent) req.socket.resetAndDestroy();
+      // The client's socket may be gone already (it hung up first).
+      if (!res.headersSent) req.socket?.resetAndDestroy();
       else res.destroy();
     };
     out.on('error', failUpstream);
@@ -205,7 +249,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         if (errorBody.length > 0) record.code = /<Code>([^<]*)<\/Code>/.exec(Buffer.concat(errorBody).toString())?.[1];
       });
       answer.on('error', failUpstream);
-      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      const headers = chosen.kind === 'hide-etag' ? withoutHeader(answer.rawHeaders, 'access-control-expose-headers') : answer.rawHeaders;
+      res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
     });
     res.on('close', () => {
@@ -219,7 +264,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       for await (const data of req) {
         let chunk = data as Buffer;
         record.bytesIn += chunk.length;
-        await uplink(chunk.length);
+        await uplink.take(chunk.length);
         if (!corrupted && seen + chunk.length > middle) {
           chunk = Buffer.from(chunk);
           chunk[middle - seen]! ^= 0xff;
@@ -227,13 +272,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         }
         seen += chunk.length;
         if (chosen.kind === 'reset-mid-body' && seen >= chosen.afterBytes) {
-          out.destroy();
+          cut = true;
           req.socket.resetAndDestroy();
+          out.destroy();
           return;
         }
         if (out.destroyed) break;
         record.bytesForwarded += chunk.length;
-        if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve).once('close', resolve));
+        if (!out.write(chunk)) await drained(out);
       }
       out.end();
     } catch {
@@ -256,6 +302,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     records,
     setFault(next) {
       fault = next ?? (() => ({ kind: 'pass' }));
+    },
+    setUploadBytesPerSecond(rate) {
+      uplink.rate = rate;
     },
     close: () =>
       new Promise<void>((resolve) => {

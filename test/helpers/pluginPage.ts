@@ -1,6 +1,13 @@
+/**
+ * The browser tests' plugin page (test/browser/pluginPage/), driven the same way in every engine
+ * through {@link EnginePage}: open it, add files made from a seed, upload and wait for the outcome,
+ * read the plugin's counters. What reached S3 is read from the fault proxy's records, which every
+ * engine's requests pass.
+ */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { Browser, Page } from 'playwright-core';
 import type { FileCounters, UploadCounters } from '../../plugin/index.js';
+import type { EnginePage } from '../harness/engines/EngineBrowser.js';
+import type { ProxyRecord } from '../harness/startFaultProxy.js';
 import { sha256Hex } from './callApi.js';
 
 /** A file the page makes from a seed, so it can make the same bytes again after a reload. */
@@ -14,31 +21,28 @@ export interface SeededFile {
 export interface PageGlobals {
   uppy: import('@uppy/core').default;
   plugin: { getCounters(): UploadCounters; getFileCounters(fileID: string): FileCounters | undefined };
-  page: { makeFile(name: string, size: number, seed: number): File; sha256(blob: Blob): Promise<string>; headerCalls(): number };
+  page: {
+    makeFile(name: string, size: number, seed: number): File;
+    sha256(blob: Blob): Promise<string>;
+    headerCalls(): number;
+    md5OfPicked(ranges: Array<[number, number]>): Promise<string[]>;
+  };
 }
 
 const pluginPage = new URL('../browser/pluginPage/', import.meta.url);
 export { pluginPage };
 
-/** Opens the test page with the given query (`limit`, `partSize`, `golden`) and waits until it is ready. */
-export async function openPluginPage(browser: Browser, base: string, query: Record<string, string | number> = {}): Promise<Page> {
-  const page = await browser.newPage();
-  // Vite's dev client may fail to open its (unused) websocket when the tests go offline: not the page's fault.
-  page.on('pageerror', (error) => {
-    if (!/WebSocket/.test(error.message)) console.error('page error:', error);
-  });
-  await gotoPluginPage(page, base, query);
-  return page;
-}
+export type PageQuery = Record<string, string | number>;
 
-export async function gotoPluginPage(page: Page, base: string, query: Record<string, string | number> = {}): Promise<void> {
+/** Loads the test page with the given query (`limit`, `partSize`, `golden`…) and waits until it is ready. */
+export async function gotoPluginPage(page: EnginePage, base: string, query: PageQuery = {}): Promise<void> {
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
   await page.goto(`${base}?${search}`);
-  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
+  await page.waitFor(() => document.body?.dataset.ready === 'true', undefined, { what: 'the test page to be ready' });
 }
 
 /** Adds seeded files to Uppy; answers each file's SHA-256 by name. */
-export function addSeededFiles(page: Page, files: SeededFile[]): Promise<Record<string, string>> {
+export function addSeededFiles(page: EnginePage, files: SeededFile[]): Promise<Record<string, string>> {
   return page.evaluate(async (specs) => {
     const { uppy, page: helpers } = window as unknown as PageGlobals;
     const digests: Record<string, string> = {};
@@ -62,50 +66,96 @@ export interface UploadOutcome {
   errors: Record<string, string>;
 }
 
-/** Starts `uppy.upload()` (or only listens when `start` is false) and waits for 'complete'. */
-export function uploadAll(page: Page, { start = true }: { start?: boolean } = {}): Promise<UploadOutcome> {
-  return page.evaluate(
-    (start) =>
-      new Promise<UploadOutcome>((resolve) => {
-        const { uppy } = window as unknown as PageGlobals;
-        const outcome: UploadOutcome = { keys: {}, urls: {}, etags: {}, errors: {} };
-        uppy.on('upload-success', (file, response) => {
-          const body = response.body as { key?: string; etag?: string } | undefined;
-          outcome.keys[file?.name ?? ''] = body?.key ?? '';
-          outcome.etags[file?.name ?? ''] = body?.etag ?? '';
-          outcome.urls[file?.name ?? ''] = response.uploadURL ?? '';
-        });
-        uppy.on('upload-error', (file, error) => {
-          outcome.errors[file?.name ?? ''] = `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
-        });
-        uppy.on('complete', () => resolve(outcome));
-        if (start) void uppy.upload().catch((error: unknown) => (outcome.errors['*'] = String(error)));
-      }),
-    start,
+interface OutcomeWindow {
+  uploadOutcome?: UploadOutcome & { done: boolean };
+  uploadOutcomeListening?: boolean;
+}
+
+/**
+ * From now on, records in the page what becomes of the uploads (successes, errors) until the
+ * next 'complete'; with `start`, starts `uppy.upload()`. Read it with {@link waitForOutcome}.
+ */
+export function watchOutcome(page: EnginePage, { start = true }: { start?: boolean } = {}): Promise<void> {
+  return page.evaluate((start) => {
+    const w = window as unknown as OutcomeWindow & PageGlobals;
+    w.uploadOutcome = { keys: {}, urls: {}, etags: {}, errors: {}, done: false };
+    if (!w.uploadOutcomeListening) {
+      w.uploadOutcomeListening = true;
+      const { uppy } = w;
+      uppy.on('upload-success', (file, response) => {
+        const body = response.body as { key?: string; etag?: string } | undefined;
+        w.uploadOutcome!.keys[file?.name ?? ''] = body?.key ?? '';
+        w.uploadOutcome!.etags[file?.name ?? ''] = body?.etag ?? '';
+        w.uploadOutcome!.urls[file?.name ?? ''] = response.uploadURL ?? '';
+      });
+      uppy.on('upload-error', (file, error) => {
+        w.uploadOutcome!.errors[file?.name ?? ''] = `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+      });
+      uppy.on('complete', () => (w.uploadOutcome!.done = true));
+    }
+    if (start) void w.uppy.upload().catch((error: unknown) => (w.uploadOutcome!.errors['*'] = String(error)));
+  }, start);
+}
+
+/** Waits for the 'complete' after {@link watchOutcome} and answers what became of the uploads. */
+export async function waitForOutcome(page: EnginePage, timeout = 240_000): Promise<UploadOutcome> {
+  const { done: _done, ...outcome } = await page.waitFor(
+    () => {
+      const outcome = (window as unknown as OutcomeWindow).uploadOutcome;
+      return outcome?.done ? outcome : undefined;
+    },
+    undefined,
+    { timeout, what: "Uppy's 'complete'" },
   );
+  return outcome;
 }
 
-/** Retries the page's first file (`uppy.retryUpload`); answers its key and whether it completed. */
-export function retryFirstFile(page: Page): Promise<{ key: string; complete: boolean | undefined }> {
-  return page.evaluate(async () => {
-    const { uppy } = window as unknown as PageGlobals;
-    const file = uppy.getFiles()[0]!;
-    let key = '';
-    uppy.on('upload-success', (_file, response) => (key = (response.body as unknown as { key: string }).key));
-    await uppy.retryUpload(file.id);
-    return { key, complete: uppy.getFile(file.id).progress.uploadComplete };
+/** Starts `uppy.upload()` (or only listens when `start` is false) and waits for 'complete'. */
+export async function uploadAll(page: EnginePage, options: { start?: boolean } = {}): Promise<UploadOutcome> {
+  await watchOutcome(page, options);
+  return waitForOutcome(page);
+}
+
+/** Retries the page's first file (`uppy.retryUpload`, which emits no 'complete'); answers its key and whether it completed. */
+export async function retryFirstFile(page: EnginePage): Promise<{ key: string; complete: boolean | undefined }> {
+  await page.evaluate(() => {
+    const w = window as unknown as PageGlobals & { retried?: { key: string; done: boolean } };
+    const retried: { key: string; done: boolean } = (w.retried = { key: '', done: false });
+    const file = w.uppy.getFiles()[0]!;
+    w.uppy.on('upload-success', (_file, response) => (retried.key = (response.body as unknown as { key: string }).key));
+    const finish = () => (retried.done = true);
+    w.uppy.retryUpload(file.id).then(finish, finish);
   });
+  const { key } = await page.waitFor(() => {
+    const { retried } = window as unknown as { retried: { key: string; done: boolean } };
+    return retried.done ? retried : undefined;
+  }, undefined, { timeout: 240_000, what: 'uppy.retryUpload() to settle' });
+  const complete = await page.evaluate(() => (window as unknown as PageGlobals).uppy.getFiles()[0]!.progress.uploadComplete);
+  return { key, complete };
 }
 
-export function readCounters(page: Page): Promise<UploadCounters> {
+export function readCounters(page: EnginePage): Promise<UploadCounters> {
   return page.evaluate(() => (window as unknown as PageGlobals).plugin.getCounters());
 }
 
 /** Each file's own counters, by file name. */
-export function readFileCounters(page: Page): Promise<Record<string, FileCounters | undefined>> {
+export function readFileCounters(page: EnginePage): Promise<Record<string, FileCounters | undefined>> {
   return page.evaluate(() => {
     const { uppy, plugin } = window as unknown as PageGlobals;
-    return Object.fromEntries(uppy.getFiles().map((file) => [file.name ?? '', plugin.getFileCounters(file.id)]));
+    return Object.fromEntries(uppy.getFiles().map((file) => [file.name ?? '', plugin.getFileCounters(file.id) ?? null])) as Record<string, FileCounters | undefined>;
+  });
+}
+
+/** Waits until the plugin counted at least `count` parts uploaded. */
+export function partsUploaded(page: EnginePage, count: number, timeout = 60_000): Promise<unknown> {
+  return page.waitFor((n) => (window as unknown as PageGlobals).plugin.getCounters().partsUploaded >= n, count, { timeout, what: `${count} parts uploaded` });
+}
+
+/** Pauses or resumes the page's first file, as its Dashboard button would (`uppy.pauseResume`). */
+export async function togglePause(page: EnginePage): Promise<void> {
+  await page.evaluate(() => {
+    const { uppy } = window as unknown as PageGlobals;
+    uppy.pauseResume(uppy.getFiles()[0]!.id);
   });
 }
 
@@ -114,26 +164,19 @@ export async function objectSha256(s3: S3Client, bucket: string, key: string): P
   return sha256Hex(await object.Body!.transformToByteArray());
 }
 
-/** Part PUTs seen by the page (to radosgw, with `partNumber=` in the URL). */
-export function isPartPut(request: { method(): string; url(): string }): boolean {
-  return request.method() === 'PUT' && /[?&]partNumber=\d+/.test(request.url());
+/** Part PUTs among the proxy's records (`?partNumber=` in the URL). */
+export function partPuts(records: ProxyRecord[]): ProxyRecord[] {
+  return records.filter((record) => record.method === 'PUT' && record.partNumber !== undefined);
 }
 
-export function partNumberOf(url: string): number {
-  return Number(new URL(url).searchParams.get('partNumber'));
+/** PUTs to S3 among the proxy's records (parts and small files' single PUTs). */
+export function s3Puts(records: ProxyRecord[]): ProxyRecord[] {
+  return records.filter((record) => record.method === 'PUT');
 }
 
-/** Slows the page's uplink (Chrome DevTools Protocol), so the tests can act mid-upload. */
-export async function throttle(page: Page, bytesPerSecond: number, latencyMs = 10): Promise<void> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
-}
-
-/** Pauses or resumes the page's first file, as its Dashboard button would (`uppy.pauseResume`). */
-export async function togglePause(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const { uppy } = window as unknown as PageGlobals;
-    uppy.pauseResume(uppy.getFiles()[0]!.id);
-  });
+/** The part numbers S3 stored (200), in the order the PUTs arrived. */
+export function storedParts(records: ProxyRecord[]): number[] {
+  return partPuts(records)
+    .filter((record) => record.status === 200)
+    .map((record) => record.partNumber!);
 }

@@ -2,16 +2,16 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
+import { launchChromium, type ChromiumBrowser } from '../harness/engines/launchChromium.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../harness/startFaultProxy.js';
-import { launchChromium } from './launchChromium.js';
 import type { Command } from './startCommand.js';
 import { buildDemoPage, startDemoProcess, type DemoProcessOptions } from './startDemoProcess.js';
 import { createTestS3Client } from './testServer.js';
 
 export interface DemoProcessEnv {
-  browser: Browser;
+  /** Chromium: its pages have the common interface, and Playwright's page for locators. */
+  browser: ChromiumBrowser;
   /** For checking what the bucket really holds. */
   s3: S3Client;
   /** A folder of this test file's own, removed after it. */

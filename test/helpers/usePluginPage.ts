@@ -1,42 +1,58 @@
 import { ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RequestHandler } from 'express';
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import type { S3MiddlewareOptions } from '../../middleware/index.js';
-import { launchChromium } from './launchChromium.js';
-import { pluginPage } from './pluginPage.js';
+import { s3ClientConfig } from '../../scripts/s3ClientConfig.js';
+import type { EnginePage } from '../harness/engines/EngineBrowser.js';
+import type { EngineEnv } from '../harness/forEachEngine.js';
+import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
+import { gotoPluginPage, pluginPage, type PageQuery } from './pluginPage.js';
 import { startPageServer, type PageServer } from './startPageServer.js';
 import { createTestS3Client } from './testServer.js';
 
 export interface PluginPageEnv {
   server: PageServer;
-  browser: Browser;
-  /** For checking what the bucket really holds. */
+  /**
+   * The fault proxy in front of S3: the middleware signs URLs for it, so every PUT of every
+   * engine passes it. It records each request; a test sets faults or an uplink cap on it, and
+   * both are lifted after each test (its records are emptied then too).
+   */
+  proxy: FaultProxy;
+  /** For checking what the bucket really holds (straight to S3, not through the proxy). */
   s3: S3Client;
 }
 
 /**
- * For a browser test file: starts the test page's server (middleware options as given, `before`
- * handlers ahead of it) and
- * Chromium before the tests, closes each test's pages after it, and stops both at the end.
- * Pages are closed because Chromium holds in-memory blobs under a quota of about 500 MiB here
- * (past it, reading a File fails with NotReadableError).
+ * For a browser test file: starts, before its tests, the fault proxy in front of S3 and the test
+ * page's server (middleware options as given, signing for the proxy; `before` handlers ahead of
+ * it, as an app's auth or rate limiter would); stops both after them. The browsers come from
+ * `forEachEngine`, which shares this one server and proxy.
  */
 export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = []): PluginPageEnv {
   const env = {} as PluginPageEnv;
   beforeAll(async () => {
-    [env.server, env.browser] = await Promise.all([startPageServer(pluginPage, options, before), launchChromium()]);
+    env.proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint] });
+    env.server = await startPageServer(pluginPage, { s3: s3ClientConfig({ ...inject('s3'), endpoint: env.proxy.url }), ...options }, before);
     env.s3 = createTestS3Client();
   });
-  afterEach(async () => {
-    await Promise.all(env.browser.contexts().map((context) => context.close()));
+  afterEach(() => {
+    env.proxy?.setFault(undefined);
+    env.proxy?.setUploadBytesPerSecond(undefined);
+    if (env.proxy) env.proxy.records.length = 0;
   });
   afterAll(async () => {
-    await env.browser?.close();
     await env.server?.close();
+    await env.proxy?.close();
     env.s3?.destroy();
   });
   return env;
+}
+
+/** Opens the test page in a new page of `engine` with the given query and waits until it is ready. */
+export async function openPluginPage(engine: EngineEnv, env: PluginPageEnv, query: PageQuery = {}): Promise<EnginePage> {
+  const page = await engine.newPage();
+  await gotoPluginPage(page, env.server.url, query);
+  return page;
 }
 
 /** Waits until S3 no longer knows a multipart upload (radosgw says NoSuchKey after an abort, AWS NoSuchUpload). */

@@ -3,7 +3,7 @@
  * read: the plugin's timeline, the log lines of warnings and errors, and upload errors. Installed
  * again after every page load.
  */
-import type { Page } from 'playwright-core';
+import type { EnginePage } from '../harness/engines/EngineBrowser.js';
 import type { TimelineEvent, UploadCounters } from '../../plugin/index.js';
 
 export interface UploadWatch {
@@ -26,8 +26,8 @@ interface WatchedWindow {
 }
 
 /** Starts recording on the page's current document. */
-export async function watchUploads(page: Page): Promise<void> {
-  await page.waitForFunction(() => 'uppy' in window);
+export async function watchUploads(page: EnginePage): Promise<void> {
+  await page.waitFor(() => 'uppy' in window, undefined, { what: 'the page to have its Uppy' });
   await page.evaluate(() => {
     const w = window as unknown as WatchedWindow;
     if (w.uploadWatch) return;
@@ -45,10 +45,10 @@ export async function watchUploads(page: Page): Promise<void> {
 }
 
 /** What was recorded on the page's current document (empty if `watchUploads` was not called on it). */
-export function readUploadWatch(page: Page): Promise<UploadWatch> {
+export function readUploadWatch(page: EnginePage): Promise<UploadWatch> {
   return page.evaluate(() => {
     const w = window as unknown as WatchedWindow;
     const watch = w.uploadWatch ?? { timeline: [], log: [], errors: [] };
-    return { ...watch, counters: w.uppy?.getPlugin('S3ResumableUpload')?.getCounters?.() };
+    return { ...watch, counters: w.uppy?.getPlugin('S3ResumableUpload')?.getCounters?.() ?? null } as UploadWatch;
   });
 }

@@ -3,12 +3,13 @@
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
  * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`,
  * `md5=0` for `md5: false`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
- * SHA-256) to the tests.
+ * SHA-256, the plugin's MD5 of parts of a file picked in `#pick`) to the tests.
  */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
 import Dashboard from '@uppy/dashboard';
 import GoldenRetriever from '@uppy/golden-retriever';
+import { createHashPool } from '../../../plugin/createHashPool.js';
 import { S3ResumableUpload } from '../../../plugin/index.js';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
@@ -65,6 +66,20 @@ const page = {
   /** A File with fixed content and `lastModified`, so Uppy gives it the same id every time. */
   makeFile(name: string, size: number, seed: number): File {
     return new File([seededBytes(size, seed)], name, { type: 'application/octet-stream', lastModified: 1_700_000_000_000 });
+  },
+  /**
+   * MD5s (hex) of slices `[start, end)` of the file picked in `#pick`, hashed by the plugin's own
+   * hash pool (its workers, reading the File as for an upload): for parts far into a big file.
+   */
+  async md5OfPicked(ranges: Array<[number, number]>): Promise<string[]> {
+    const file = (document.querySelector('#pick') as HTMLInputElement).files?.[0];
+    if (!file) throw new Error('No file picked in #pick');
+    const pool = createHashPool({ size: 2 });
+    try {
+      return await Promise.all(ranges.map(async ([start, end]) => (await pool.md5(file.slice(start, end))).hex));
+    } finally {
+      pool.terminate();
+    }
   },
   async sha256(blob: Blob): Promise<string> {
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
