@@ -10,6 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { afterEach, expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, readCounters, readFileCounters, uploadAll } from '../helpers/pluginPage.js';
+import { interceptJsonAnswer } from '../helpers/interceptJsonAnswer.js';
 import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
 
 const MiB = 1024 * 1024;
@@ -39,11 +40,7 @@ const faultHandler: RequestHandler = (req, res: Response, next) => {
     return void setTimeout(() => req.socket.destroy(), 50);
   }
   if ('status' in fault) return void res.status(fault.status).set(fault.headers ?? {}).json(fault.json);
-  const json = res.json.bind(res);
-  res.json = (body: Record<string, unknown>) => {
-    fault.rewrite(body);
-    return json(body);
-  };
+  interceptJsonAnswer(res, fault.rewrite);
   next();
 };
 const env = usePluginPage({}, [faultHandler]);

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { interceptJsonAnswer } from './interceptJsonAnswer.js';
 
 /** One call to the middleware, as the page server saw it. */
 export interface MiddlewareCall {
@@ -24,11 +25,7 @@ export function recordCalls(): { handler: RequestHandler; calls: MiddlewareCall[
     handler: ((req, res, next) => {
       const call: MiddlewareCall = { method: req.method, path: req.url, at: Date.now() };
       recorder.calls.push(call);
-      const json = res.json.bind(res);
-      res.json = (body: unknown) => {
-        call.body = body;
-        return json(body);
-      };
+      interceptJsonAnswer(res, (body) => (call.body = body));
       res.on('finish', () => (call.status = res.statusCode));
       const wait = recorder.delay(call);
       if (wait > 0) setTimeout(next, wait);
