@@ -101,7 +101,10 @@ forEachEngine((engine) => {
 
   it("works from the Dashboard: the file's pause, resume and remove buttons", async () => {
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 2, dashboard: 1 });
-    env.proxy.setUploadBytesPerSecond(15_000_000);
+    // Slow enough that clicked.bin is still uploading when its Pause button is clicked: at 15 MB/s
+    // it finished first once in WebKit on a loaded machine, where each click took seconds, and
+    // the button was gone.
+    env.proxy.setUploadBytesPerSecond(3_000_000);
     const digests = await addSeededFiles(page, [
       { name: 'clicked.bin', size: 30 * MiB, seed: 8 },
       { name: 'dropped.bin', size: 30 * MiB, seed: 9 },

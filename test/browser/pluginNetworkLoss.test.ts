@@ -75,17 +75,29 @@ forEachEngine((engine) => {
   it('retries a PUT whose connection is cut mid-body as a network failure, never as a cancel', async () => {
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
     await watchUploads(page);
-    // Part 2's first two arrivals are cut after 1 MiB of body: a browser may itself send a request
-    // again once when a reused connection fails (Chromium does), so the page sees at least one.
+    // Part 2's arrivals are cut after 1 MiB of body until the plugin has seen one fail: a browser
+    // may itself send a request again when a reused connection fails (Chromium once; WebKit's
+    // libsoup, for an idempotent PUT, may do it every time), so a fixed number of cuts can all be
+    // absorbed by the browser. At most 4, under the plugin's 5 retries.
     let cuts = 0;
+    let seenByPlugin = false;
     env.proxy.setFault((request: ProxiedRequest): Fault => {
-      if (request.method !== 'PUT' || request.partNumber !== 2 || cuts >= 2) return { kind: 'pass' };
+      if (request.method !== 'PUT' || request.partNumber !== 2 || seenByPlugin || cuts >= 4) return { kind: 'pass' };
       cuts += 1;
       return { kind: 'reset-mid-body', afterBytes: MiB };
     });
     const digests = await addSeededFiles(page, [{ name: 'cut.bin', size: 20 * MiB, seed: 33 }]);
 
-    const outcome = await uploadAll(page);
+    let uploading = true;
+    const watching = (async () => {
+      while (uploading && !seenByPlugin) {
+        const { timeline } = await readUploadWatch(page);
+        seenByPlugin = timeline.some((event) => event.type === 'put-end' && event.partNumber === 2 && event.outcome === 'network');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const outcome = await uploadAll(page).finally(() => (uploading = false));
+    await watching;
 
     expect(outcome.errors).toEqual({});
     expect(await objectSha256(env.s3, env.server.bucket, outcome.keys['cut.bin']!)).toBe(digests['cut.bin']);

@@ -11,6 +11,7 @@ import type { EnginePage } from '../harness/engines/EngineBrowser.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, gotoPluginPage, objectSha256, partPuts, partsUploaded, readCounters, storedParts, waitForOutcome, watchOutcome, type PageGlobals, type PageQuery } from '../helpers/pluginPage.js';
 import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
 const FILE = { name: 'reloaded.bin', size: 40 * MiB, seed: 41 };
@@ -87,12 +88,16 @@ forEachEngine((engine) => {
     const digests = await addSeededFiles(page, [small]);
     await watchOutcome(page);
     await partsUploaded(page, 1);
+    // Reload only once that PUT is held at the proxy: reloaded before it arrived (Firefox, once),
+    // the new page's PUT of part 2 was the first to arrive, was held, and stalled into a retry.
+    await expect.poll(() => held, { timeout: 30_000 }).toBe(true);
 
     const restored = await reload(page, query);
     const mark = env.proxy.records.length;
     expect(restored).toEqual(keepsBlobs ? { isGhost: false, size: small.size, uploadId: expect.any(String) } : { isGhost: true, size: null, uploadId: expect.any(String) });
     if (!keepsBlobs) await addSeededFiles(page, [small]);
 
+    await watchUploads(page);
     await watchOutcome(page, { start: false });
     await page.evaluate(() => (window as unknown as PageGlobals).uppy.emit('restore-confirmed'));
     const outcome = await waitForOutcome(page);
@@ -105,6 +110,9 @@ forEachEngine((engine) => {
     const described = JSON.stringify(after.map(({ partNumber, status, bytesIn, clientClosed, arrivedAt, endedAt }) => ({ partNumber, status, bytesIn, clientClosed, arrivedAt, endedAt })));
     expect(new Set(after.map((put) => put.partNumber)), described).toEqual(new Set([2]));
     expect(after.filter((put) => put.status === 200), described).toHaveLength(1);
-    expect(await readCounters(page)).toMatchObject({ partsSkipped: 1, partsUploaded: 1, objectsVerified: 1, retries: 0 });
+    // The plugin's own account of what it did after the reload, should it differ.
+    const { timeline } = await readUploadWatch(page);
+    const account = JSON.stringify(timeline.filter((event) => ['put-start', 'put-end', 'retry', 'part-skipped', 'urls'].includes(event.type)));
+    expect(await readCounters(page), `${described}\nthe plugin's timeline after the reload: ${account}`).toMatchObject({ partsSkipped: 1, partsUploaded: 1, objectsVerified: 1, retries: 0 });
   });
 });
