@@ -78,6 +78,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   readonly #uploads = new Map<string, FileUpload>();
   #counters = emptyCounters();
   #fileCounters: Record<string, FileCounters> = {};
+  /** Warnings given already: each hashing fallback is warned about once, however many workers take it. */
+  readonly #warned = new Set<string>();
 
   constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
     const resolved = resolveOptions(options);
@@ -211,6 +213,12 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     }
   };
 
+  #warnOnce(kind: string, message: string): void {
+    if (this.#warned.has(kind)) return;
+    this.#warned.add(kind);
+    this.uppy.log(`[S3ResumableUpload] ${message}`, 'warning');
+  }
+
   #services(fileID: string): UploadServices {
     const count = (name: keyof FileCounters, by?: number) => this.#countFor(fileID, name, by);
     // With `md5: false` nothing is hashed: no worker is ever started.
@@ -220,7 +228,12 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         createWorker: this.opts.createWorker,
         onFallback: (reason) => {
           this.#count('mainThreadHashing');
-          this.uppy.log(`[S3ResumableUpload] An MD5 worker could not start (${reason}); hashing on the main thread.`, 'warning');
+          this.#warnOnce('main-thread', `An MD5 worker could not start (${reason}); hashing on the main thread.`);
+        },
+        onMd5Fallback: ({ used, reason }) => {
+          if (used !== 'js') return; // a one-lane WebAssembly MD5 where the SIMD one failed: as safe, nearly as fast
+          this.#count('jsMd5Hashing');
+          this.#warnOnce('js-md5', `WebAssembly can't compile here (${reason}); MD5 in plain JavaScript, slower.`);
         },
       });
     }

@@ -23,8 +23,13 @@ export interface UploadCounters {
   offlineWaits: number;
   /** Times a file waited for an unreachable upload server (a deploy, a restart) to answer again. */
   serverWaits: number;
-  /** MD5 workers that could not start, whose hashing went to the main thread. */
+  /** MD5 workers that could not start (a CSP without a worker source, a missing script), whose hashing went to the main thread. */
   mainThreadHashing: number;
+  /**
+   * MD5 hashers (workers, or the main thread in their stead) that hash in plain JavaScript, about
+   * half as fast, because WebAssembly can't compile there (a CSP without `'wasm-unsafe-eval'`).
+   */
+  jsMd5Hashing: number;
   /** Bytes hashed, and the hashing time summed over workers (MB/s = bytes / 1e3 / ms). */
   hashedBytes: number;
   hashMs: number;
@@ -43,15 +48,16 @@ export function emptyCounters(): UploadCounters {
     offlineWaits: 0,
     serverWaits: 0,
     mainThreadHashing: 0,
+    jsMd5Hashing: 0,
     hashedBytes: 0,
     hashMs: 0,
   };
 }
 
 /** What the plugin did for one file: the counters that belong to a file (not the hashing totals). */
-export type FileCounters = Omit<UploadCounters, 'mainThreadHashing' | 'hashedBytes' | 'hashMs'>;
+export type FileCounters = Omit<UploadCounters, 'mainThreadHashing' | 'jsMd5Hashing' | 'hashedBytes' | 'hashMs'>;
 
 export function emptyFileCounters(): FileCounters {
-  const { mainThreadHashing: _threads, hashedBytes: _bytes, hashMs: _ms, ...perFile } = emptyCounters();
+  const { mainThreadHashing: _threads, jsMd5Hashing: _js, hashedBytes: _bytes, hashMs: _ms, ...perFile } = emptyCounters();
   return perFile;
 }

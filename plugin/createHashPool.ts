@@ -1,6 +1,7 @@
 import { createHashQueue } from './createHashQueue.js';
+import { createMd5Lanes, md5Implementations, type Md5Fallback } from './createMd5Lanes.js';
 import { toDigest, type Digest } from './digest.js';
-import type { HashAnswer, HashRequest } from './md5Worker.js';
+import type { HashAnswer, HashRequest, WorkerReady } from './md5Worker.js';
 import { SIMD_MD5_LANES } from './createSimdMd5.js';
 import type { LaneDigest } from './hashInLanes.js';
 import { simdSupported } from './simdSupported.js';
@@ -30,6 +31,19 @@ export interface HashPoolOptions {
   createWorker?: () => Worker;
   /** Called when a worker could not start and its jobs are hashed on the main thread instead. */
   onFallback?: (reason: string) => void;
+  /**
+   * Called when a hasher (a worker, or the main thread in a worker's stead) runs a slower MD5
+   * because a faster one failed to start: plain JavaScript where the CSP forbids WebAssembly.
+   */
+  onMd5Fallback?: (fallback: Md5Fallback) => void;
+  /**
+   * ms a new worker has to say its MD5 started; one that stays silent longer (its script never
+   * ran, or its MD5 hung) is stopped and its jobs hashed on the main thread. Chromium and Firefox
+   * report a worker a CSP forbids (`worker-src`) or whose script fails to load with an `error`
+   * event, without waiting for this.
+   * @default 30000
+   */
+  startTimeout?: number;
   /**
    * Jobs a worker hashes at once: 8 where WebAssembly SIMD validates (createSimdMd5), else 1.
    * Jobs go to a worker with a free lane first, so a worker's lanes fill before the next worker starts.
@@ -66,16 +80,38 @@ interface Hasher {
 /** A job's parts, each settled on its own; settling twice does nothing (a fallback may hash parts a worker had answered). */
 type Parts = Array<{ resolve: (digest: LaneDigest) => void; reject: (error: unknown) => void }>;
 
+/** What a hasher reports to the pool's owner. */
+interface HasherEvents {
+  onFallback: (reason: string) => void;
+  onMd5Fallback: (fallback: Md5Fallback) => void;
+}
+
 /**
- * A hasher on a worker. If the worker fails to start (its script can't load, a CSP forbids it),
- * it hashes on the main thread instead, the jobs it held included: slower, still correct.
+ * A hasher on a worker. If the worker fails to start (its script can't load, a CSP forbids it, it
+ * says nothing within `startTimeout` ms), it hashes on the main thread instead, the jobs it held
+ * included: slower, still correct.
  */
-function workerHasher(worker: Worker, depth: number, onFallback: (reason: string) => void): Hasher {
+function workerHasher(worker: Worker, depth: number, startTimeout: number, events: HasherEvents): Hasher {
   let nextId = 0;
   let fallback: Hasher | undefined;
   const pending = new Map<number, { blob: Blob; sizes: readonly number[]; parts: Parts; left: number }>();
-  worker.addEventListener('message', (event: MessageEvent<HashAnswer>) => {
+  const toMainThread = (reason: string) => {
+    clearTimeout(silence);
+    worker.terminate();
+    fallback ??= mainThreadHasher(depth, events.onMd5Fallback);
+    events.onFallback(reason);
+    for (const job of pending.values()) fallback.run(job.blob, job.sizes).forEach((digest, i) => digest.then(job.parts[i]?.resolve, job.parts[i]?.reject));
+    pending.clear();
+  };
+  const silence = setTimeout(() => toMainThread(`it said nothing for ${startTimeout / 1000} s`), startTimeout);
+  worker.addEventListener('message', (event: MessageEvent<HashAnswer | WorkerReady>) => {
     const answer = event.data;
+    if ('ready' in answer) {
+      clearTimeout(silence);
+      if (!answer.ready) toMainThread(`its MD5 could not start: ${answer.error}`);
+      else if (answer.fallback) events.onMd5Fallback(answer.fallback);
+      return;
+    }
     const job = pending.get(answer.id);
     if (!job) return;
     if (--job.left === 0) pending.delete(answer.id);
@@ -85,11 +121,8 @@ function workerHasher(worker: Worker, depth: number, onFallback: (reason: string
   });
   worker.addEventListener('error', (event) => {
     event.preventDefault();
-    worker.terminate();
-    fallback ??= mainThreadHasher(depth);
-    onFallback(event.message || 'the worker failed to start');
-    for (const job of pending.values()) fallback.run(job.blob, job.sizes).forEach((digest, i) => digest.then(job.parts[i]?.resolve, job.parts[i]?.reject));
-    pending.clear();
+    // A worker the page's CSP forbids (`worker-src`) gets a bare Event, without a message, in Chromium and Firefox alike.
+    toMainThread(event.message || 'its script did not load, or the Content-Security-Policy forbids workers (worker-src)');
   });
   return {
     depth,
@@ -103,6 +136,7 @@ function workerHasher(worker: Worker, depth: number, onFallback: (reason: string
       return digests;
     },
     stop() {
+      clearTimeout(silence);
       worker.terminate();
       for (const job of pending.values()) for (const part of job.parts) part.reject(new Error('The hash pool was stopped.'));
       pending.clear();
@@ -110,14 +144,15 @@ function workerHasher(worker: Worker, depth: number, onFallback: (reason: string
   };
 }
 
-/** Hashes on the main thread, as a worker would (they share one hasher). */
-function mainThreadHasher(depth: number): Hasher {
-  return { depth, run: createHashQueue(), stop() {} };
+/** Hashes on the main thread, as a worker would, with the fastest MD5 that starts here. */
+function mainThreadHasher(depth: number, onMd5Fallback: (fallback: Md5Fallback) => void): Hasher {
+  return { depth, run: createHashQueue(() => createMd5Lanes(md5Implementations, onMd5Fallback)), stop() {} };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */
 export function createHashPool(options: HashPoolOptions): HashPool {
-  const { size, createWorker = defaultCreateWorker, onFallback = () => {}, lanes: lanesPerWorker = simdSupported() ? SIMD_MD5_LANES : 1 } = options;
+  const { size, createWorker = defaultCreateWorker, startTimeout = 30_000, lanes: lanesPerWorker = simdSupported() ? SIMD_MD5_LANES : 1 } = options;
+  const events: HasherEvents = { onFallback: options.onFallback ?? (() => {}), onMd5Fallback: options.onMd5Fallback ?? (() => {}) };
   const depth = options.depth ?? lanesPerWorker + 2;
   const queue: Job[] = [];
   let stopped = false;
@@ -129,10 +164,10 @@ export function createHashPool(options: HashPoolOptions): HashPool {
   const startHasher = (): Hasher => {
     let hasher: Hasher;
     try {
-      hasher = typeof Worker === 'undefined' ? mainThreadHasher(depth) : workerHasher(createWorker(), depth, onFallback);
+      hasher = typeof Worker === 'undefined' ? mainThreadHasher(depth, events.onMd5Fallback) : workerHasher(createWorker(), depth, startTimeout, events);
     } catch (error) {
-      onFallback(String(error));
-      hasher = mainThreadHasher(depth);
+      events.onFallback(String(error));
+      hasher = mainThreadHasher(depth, events.onMd5Fallback);
     }
     hashers.push(hasher);
     load.set(hasher, 0);

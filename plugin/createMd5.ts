@@ -14,7 +14,8 @@
  *
  * Compiled asynchronously (`WebAssembly.compile`): Chromium refuses synchronous compiles of modules
  * over 4 KB on the main thread, and this one (~2.4 KB) must stay usable there too (the pool's
- * fallback lane). A page whose CSP forbids WebAssembly (no `'wasm-unsafe-eval'`) can't hash.
+ * fallback lane). Where the CSP forbids WebAssembly (no `'wasm-unsafe-eval'`) the compile fails,
+ * and createMd5Lanes takes the plain-JavaScript createJsMd5 instead.
  */
 
 import { md5BlocksFunction } from './md5BlocksFunction.js';

@@ -1,5 +1,5 @@
 /**
- * MD5's definition (RFC 1321), for the modules that compute it (createMd5, createSimdMd5): 64 steps in
+ * MD5's definition (RFC 1321), for the code that computes it (createMd5, createSimdMd5, createJsMd5): 64 steps in
  * four rounds of 16. Step `i` updates one state word `A` from the other three:
  * `A = B + rotl(A + K + X[word] + mix(B, C, D), rotation)`, then the words turn (`[A, B, C, D] = [D, A, B, C]`).
  */

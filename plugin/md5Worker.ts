@@ -4,12 +4,17 @@
  * `{ id, part, digest }` (16 bytes) or `{ id, part, error }` for each part. Posting a Blob slice to
  * a worker copies no bytes; the worker reads them.
  *
+ * It starts its MD5 at once and says so first (`{ ready }`, see {@link WorkerReady}): which MD5 it
+ * runs, why a faster one could not start (WebAssembly refused by the CSP its script was served
+ * with), or why none could. The pool takes a worker that never says so for one that can't start.
+ *
  * Jobs go through one hash queue (createHashQueue): up to eight at once in the lanes of the SIMD
  * MD5, in the order they came. The pool sends a worker a few jobs beyond its lanes
  * (createHashPool's `depth`): their reading starts at once, so Chromium opens those parts and
  * fills their data pipes while the lanes hash.
  */
 import { createHashQueue } from './createHashQueue.js';
+import { createMd5Lanes, md5Implementations, type Md5Fallback } from './createMd5Lanes.js';
 
 export interface HashRequest {
   id: number;
@@ -20,8 +25,17 @@ export interface HashRequest {
 /** `ms`: the hashing time the part is charged with (see hashInLanes). */
 export type HashAnswer = { id: number; part: number; digest: Uint8Array; ms: number } | { id: number; part: number; error: string };
 
-const hash = createHashQueue();
+/** The worker's first message: its MD5 started (the fallback it took, if any), or none could. */
+export type WorkerReady = { ready: true; fallback?: Md5Fallback } | { ready: false; error: string };
+
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+let fallback: Md5Fallback | undefined;
+const md5 = createMd5Lanes(md5Implementations, (taken) => (fallback = taken));
+const hash = createHashQueue(() => md5);
+md5.then(
+  () => scope.postMessage({ ready: true, fallback } satisfies WorkerReady),
+  (error: unknown) => scope.postMessage({ ready: false, error: String(error) } satisfies WorkerReady),
+);
 
 scope.addEventListener('message', (event: MessageEvent<HashRequest>) => {
   const { id, blob, sizes } = event.data;

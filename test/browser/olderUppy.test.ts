@@ -64,7 +64,7 @@ describe.each([4, 5])('a page built with Uppy %i', (version) => {
           singleUploadMethod: (req: Request) => (/(^|;\s*)single=POST(;|$)/.test(req.get('cookie') ?? '') ? 'POST' : 'PUT'),
         },
         [],
-        { optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/dashboard'] } },
+        { vite: { optimizeDeps: { include: ['@uppy/aws-s3', '@uppy/core', '@uppy/dashboard'] } } },
       ),
       launchPlaywrightChromium(),
     ]);

@@ -26,6 +26,10 @@ export interface PageGlobals {
     sha256(blob: Blob): Promise<string>;
     headerCalls(): number;
     md5OfPicked(ranges: Array<[number, number]>): Promise<string[]>;
+    /** The warnings Uppy logged (the plugin's among them). */
+    warnings(): string[];
+    /** What the page's Content-Security-Policy refused, as `directive blocked-URI` (e.g. `script-src wasm-eval`). */
+    violations(): string[];
   };
 }
 

@@ -7,7 +7,7 @@ import type { EnginePage } from '../harness/engines/EngineBrowser.js';
 import type { EngineEnv } from '../harness/forEachEngine.js';
 import { startFaultProxy, type FaultProxy } from '../harness/startFaultProxy.js';
 import { gotoPluginPage, pluginPage, type PageQuery } from './pluginPage.js';
-import { startPageServer, type PageServer } from './startPageServer.js';
+import { startPageServer, type PageServer, type PageServerSettings } from './startPageServer.js';
 import { createTestS3Client } from './testServer.js';
 
 export interface PluginPageEnv {
@@ -25,14 +25,15 @@ export interface PluginPageEnv {
 /**
  * For a browser test file: starts, before its tests, the fault proxy in front of S3 and the test
  * page's server (middleware options as given, signing for the proxy; `before` handlers ahead of
- * it, as an app's auth or rate limiter would); stops both after them. The browsers come from
- * `forEachEngine`, which shares this one server and proxy.
+ * it, as an app's auth or rate limiter would; `settings` for the server, such as the
+ * Content-Security-Policies it serves the page under); stops both after them. The browsers come
+ * from `forEachEngine`, which shares this one server and proxy.
  */
-export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = []): PluginPageEnv {
+export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = [], settings: PageServerSettings = {}): PluginPageEnv {
   const env = {} as PluginPageEnv;
   beforeAll(async () => {
     env.proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint] });
-    env.server = await startPageServer(pluginPage, { s3: s3ClientConfig({ ...inject('s3'), endpoint: env.proxy.url }), ...options }, before);
+    env.server = await startPageServer(pluginPage, { s3: s3ClientConfig({ ...inject('s3'), endpoint: env.proxy.url }), ...options }, before, settings);
     env.s3 = createTestS3Client();
   });
   afterEach(() => {
@@ -48,10 +49,15 @@ export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before
   return env;
 }
 
-/** Opens the test page in a new page of `engine` with the given query and waits until it is ready. */
-export async function openPluginPage(engine: EngineEnv, env: PluginPageEnv, query: PageQuery = {}): Promise<EnginePage> {
+/**
+ * Opens the test page in a new page of `engine` with the given query and waits until it is ready;
+ * `policy` names one of the server's Content-Security-Policies to open it under.
+ */
+export async function openPluginPage(engine: EngineEnv, env: PluginPageEnv, query: PageQuery = {}, policy?: string): Promise<EnginePage> {
   const page = await engine.newPage();
-  await gotoPluginPage(page, env.server.url, query);
+  const base = policy === undefined ? env.server.url : env.server.urlUnder[policy];
+  if (!base) throw new TypeError(`Expected \`policy\` to name one of the page server's policies (${Object.keys(env.server.urlUnder).join(', ')}), got \`${policy}\``);
+  await gotoPluginPage(page, base, query);
   return page;
 }
 

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMd5 } from '../../plugin/createMd5.js';
 import { createMd5Lanes, md5Implementations, oneLane, type Md5Lanes } from '../../plugin/createMd5Lanes.js';
 import { createSimdMd5, LANE_CAPACITY } from '../../plugin/createSimdMd5.js';
@@ -204,10 +204,29 @@ describe('createMd5Lanes', () => {
     expect(await md5All(hasher, inputs, () => [100, 65 * KiB, 2 * MiB])).toEqual(inputs.map(nodeMd5));
   });
 
-  it('an implementation that fails to start gives way to the next', async () => {
-    const failing = { name: 'broken', supported: () => true, create: () => Promise.reject(new Error('CompileError: refused by CSP')) };
-    expect((await createMd5Lanes([failing, ...md5Implementations])).lanes).toBe(8);
+  afterEach(() => vi.restoreAllMocks());
+
+  it('an implementation that fails to start gives way to the next, and says which and why', async () => {
+    const failing = { name: 'broken', supported: () => true, create: () => Promise.reject(new Error('refused by CSP')) };
+    const fallbacks: unknown[] = [];
+    expect((await createMd5Lanes([failing, ...md5Implementations], (fallback) => fallbacks.push(fallback))).lanes).toBe(8);
+    expect(fallbacks).toEqual([{ used: 'wasm-simd', reason: 'Error: refused by CSP' }]);
     await expect(createMd5Lanes([failing])).rejects.toThrow('refused by CSP');
+    await createMd5Lanes(md5Implementations, (fallback) => fallbacks.push(fallback));
+    expect(fallbacks).toHaveLength(1); // nothing failed: nothing said
+  });
+
+  it('hashes in plain JavaScript where WebAssembly cannot compile (a CSP without wasm-unsafe-eval), and says why', async () => {
+    // What Chromium's WebAssembly.compile rejects with under `script-src 'self'` (Firefox: "call to WebAssembly.compile() blocked by CSP").
+    const refusal = new WebAssembly.CompileError("WebAssembly.compile(): Compiling or instantiating WebAssembly module violates the following Content Security policy directive because 'unsafe-eval' is not an allowed source of script");
+    // Refused at instantiation here: the compiled modules are cached per realm, and a refused compile would stay refused for the tests after this one.
+    vi.spyOn(WebAssembly, 'instantiate').mockRejectedValue(refusal);
+    const fallbacks: unknown[] = [];
+    const hasher = await createMd5Lanes(md5Implementations, (fallback) => fallbacks.push(fallback));
+    expect(hasher.lanes).toBe(1);
+    expect(fallbacks).toEqual([{ used: 'js', reason: `CompileError: ${refusal.message}` }]);
+    const inputs = [randomBytes(3 * MiB + 1), randomBytes(0), randomBytes(70_000)];
+    expect(await md5All(hasher, inputs, () => [100, 65 * KiB, 2 * MiB])).toEqual(inputs.map(nodeMd5));
   });
 
   it('one lane over createMd5 agrees with node:crypto through the scheduler', async () => {

@@ -3,7 +3,8 @@
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
  * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`,
  * `md5=0` for `md5: false`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
- * SHA-256, the plugin's MD5 of parts of a file picked in `#pick`) to the tests.
+ * SHA-256, the plugin's MD5 of parts of a file picked in `#pick`, the warnings Uppy logged, the
+ * Content-Security-Policy violations seen) to the tests.
  */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
@@ -15,6 +16,11 @@ import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 
 const query = new URLSearchParams(location.search);
+/** What a page served under a Content-Security-Policy was refused: `directive blocked-URI` (e.g. `script-src wasm-eval`). */
+const violations: string[] = [];
+document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.effectiveDirective} ${event.blockedURI}`));
+/** Uppy's warnings (its default logger drops them). */
+const warnings: string[] = [];
 let headerCalls = 0;
 const tokenHeaders = async (token: string) => {
   headerCalls += 1;
@@ -23,7 +29,15 @@ const tokenHeaders = async (token: string) => {
 const number = (name: string) => (query.has(name) ? Number(query.get(name)) : undefined);
 
 // A fixed id: Golden Retriever keys its stores by it, so a reloaded page finds its files.
-const uppy = new Uppy({ id: 'plugin-test', autoProceed: false });
+const uppy = new Uppy({
+  id: 'plugin-test',
+  autoProceed: false,
+  logger: {
+    debug: () => {},
+    warn: (...args: unknown[]) => void warnings.push(args.map(String).join(' ')),
+    error: (...args: unknown[]) => console.error('[Uppy]', ...args),
+  },
+});
 if (query.get('uploader') === 'stock') {
   // The stock plugin on the same middleware mount, for comparison.
   uppy.use(AwsS3, { companionEndpoint: query.get('endpoint') ?? '/api', shouldUseMultipart: (file) => (file.size ?? 0) > 10 * 1024 * 1024 });
@@ -61,6 +75,8 @@ function seededBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
 }
 
 const page = {
+  warnings: () => warnings,
+  violations: () => violations,
   /** How often the plugin asked for its `headers` (with `token=`). */
   headerCalls: () => headerCalls,
   /** A File with fixed content and `lastModified`, so Uppy gives it the same id every time. */
