@@ -1,5 +1,6 @@
 import { createMd5, type Md5Hasher } from './createMd5.js';
 import { createSimdMd5 } from './createSimdMd5.js';
+import { blobByobSupported } from './blobByobSupported.js';
 import { simdSupported } from './simdSupported.js';
 
 /**
@@ -34,9 +35,14 @@ export interface Md5Implementation {
   create(): Promise<Md5Lanes>;
 }
 
-/** MD5 implementations, fastest first: eight lanes of WebAssembly SIMD, then the one-lane WebAssembly MD5. */
+/**
+ * MD5 implementations, fastest first: eight lanes of WebAssembly SIMD, then the one-lane WebAssembly
+ * MD5. The lanes only pay where Blob streams have a BYOB reader: without one (WebKit) the pool
+ * reads one part at a time per worker (createHashPool's `lanes`), which the one-lane MD5 hashes
+ * faster than one lane of eight.
+ */
 export const md5Implementations: readonly Md5Implementation[] = [
-  { name: 'wasm-simd', supported: simdSupported, create: createSimdMd5 },
+  { name: 'wasm-simd', supported: () => simdSupported() && blobByobSupported(), create: createSimdMd5 },
   { name: 'wasm-1', supported: () => typeof WebAssembly === 'object', create: async () => oneLane(await createMd5()) },
 ];
 
