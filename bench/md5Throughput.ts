@@ -12,14 +12,15 @@
  * what reading the File costs in that engine. Node hashes the
  * same bytes, already in memory, part by part with `createHash('md5')`. The contenders alternate
  * over several rounds; every page digest is checked against Node's.
- * `npm run bench:md5 [-- --engine=chromium|firefox|webkit]`.
+ * `npm run bench:md5 [-- --engine=chromium|firefox|webkit]` (several comma-separated: one after another).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE_NAMES, type EngineName } from '../test/harness/engines/EngineBrowser.js';
+import type { EngineName } from '../test/harness/engines/EngineBrowser.js';
 import { launchBrowser } from '../test/harness/engines/launchBrowser.js';
+import { ENGINE_TITLES, enginesFromArgs, engineSectionId } from './engineSection.js';
 import { alternate, measurement, ratio, ratioOf, type BenchSection } from './benchReport.js';
 import { formatNumber, formatSection } from './formatSection.js';
 import { startMd5PageServer } from './startMd5PageServer.js';
@@ -39,22 +40,6 @@ export interface Md5Options {
   log?: (line: string) => void;
   /** The browser engine the page runs in. @default 'chromium' */
   engine?: EngineName;
-}
-
-/** How the engines are named in section titles and ids. */
-export const ENGINE_TITLES: Record<EngineName, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
-
-/** A section id for `engine`: `base` for Chromium (the ids the report always had), `base` + the engine's title otherwise (`md5WebKit`). */
-export function engineSectionId(base: string, engine: EngineName): string {
-  return engine === 'chromium' ? base : `${base}${ENGINE_TITLES[engine]}`;
-}
-
-/** The engine named by `--engine=…` among `args`, Chromium when none is. */
-export function engineFromArgs(args: readonly string[]): EngineName {
-  const given = args.find((arg) => arg.startsWith('--engine='))?.slice('--engine='.length);
-  if (given === undefined) return 'chromium';
-  if (!(ENGINE_NAMES as readonly string[]).includes(given)) throw new TypeError(`Expected --engine to be one of ${ENGINE_NAMES.join(', ')}, got \`${given}\``);
-  return given as EngineName;
 }
 
 type Contender = 'pool2' | 'pool1' | 'eightLanes' | 'fourLanes' | 'oneLane' | 'node';
@@ -172,8 +157,10 @@ export async function benchMd5(options: Md5Options = {}): Promise<BenchSection> 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const started = performance.now();
-  const section = await benchMd5({ engine: engineFromArgs(process.argv.slice(2)) });
-  console.log(`\n${formatSection(section)}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
-  if (section.ratios.some((r) => !r.met)) process.exitCode = 1;
+  for (const engine of enginesFromArgs(process.argv.slice(2), ['chromium'])) {
+    const started = performance.now();
+    const section = await benchMd5({ engine });
+    console.log(`\n${formatSection(section)}\n\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    if (section.ratios.some((r) => !r.met)) process.exitCode = 1;
+  }
 }
