@@ -1,8 +1,10 @@
 /**
- * One big file from Chromium to S3, four ways side by side: our plugin with MD5, without it,
- * plain parallel presigned PUTs with no Uppy (the ceiling), and the stock `@uppy/aws-s3` 6.
+ * One big file from a browser to S3, four ways side by side: our plugin with MD5, without it,
+ * plain parallel presigned PUTs with no Uppy (the ceiling), and the stock `@uppy/aws-s3` 6. The
+ * browser is the bench's (startUploadBench's `engine`); added latency needs Chromium.
  */
 import { alternate, measurement, ratioOf, type BenchSection } from './benchReport.js';
+import { ENGINE_TITLES, engineSectionId } from './engineSection.js';
 import { medianRoundTrace } from './medianRoundTrace.js';
 import type { Contender, UploadBench } from './startUploadBench.js';
 
@@ -37,13 +39,16 @@ export interface BigFileOptions {
   minOverStock?: number;
   /** @default console.log */
   log?: (line: string) => void;
+  /** Said in the section's notes (e.g. what was not measured in this engine, and why). */
+  notes?: string[];
 }
 
 /** The contenders this benchmark races (the read-once ones are bench/readOnce.ts's). */
 type RacedContender = 'ours' | 'ours-no-md5' | 'plain' | 'stock';
 
 export async function benchBigFile(bench: UploadBench, options: BigFileOptions): Promise<BenchSection> {
-  const { path, size, latencyMs = 0, rounds = 5, log = console.log } = options;
+  const { path, size, latencyMs = 0, rounds = 5, log = console.log, notes = [] } = options;
+  const { engine } = bench;
   const minOverStock = options.minOverStock ?? (latencyMs === 0 ? 0.95 : 1.8);
   // Verified uploads cost CPU, the ceiling's don't; where latency leaves the cores time to spare, they must cost less.
   const minOverPlain = latencyMs === 0 ? 0.85 : 0.9;
@@ -57,15 +62,15 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
   };
   const setting = latencyMs === 0 ? 'loopback' : `${latencyMs} ms latency`;
   const values = await alternate(rounds, { ours: upload('ours'), 'ours-no-md5': upload('ours-no-md5'), plain: upload('plain'), stock: upload('stock') }, (name, round, value) =>
-    log(`  ${setting}, round ${round + 1}: ${CONTENDER_NAMES[name].padEnd(22)} ${value.toFixed(1).padStart(6)} MiB/s`),
+    log(`  ${engine}, ${setting}, round ${round + 1}: ${CONTENDER_NAMES[name].padEnd(22)} ${value.toFixed(1).padStart(6)} MiB/s`),
   );
   const ours = measurement(CONTENDER_NAMES.ours, 'MiB/s', values.ours);
   const noMd5 = measurement(CONTENDER_NAMES['ours-no-md5'], 'MiB/s', values['ours-no-md5']);
   const plain = measurement(CONTENDER_NAMES.plain, 'MiB/s', values.plain);
   const stock = measurement(CONTENDER_NAMES.stock, 'MiB/s', values.stock);
   return {
-    id: latencyMs === 0 ? 'bigFile' : `bigFile${latencyMs}ms`,
-    title: `${size / MiB} MiB file, Chromium to radosgw, ${setting}`,
+    id: engineSectionId(latencyMs === 0 ? 'bigFile' : `bigFile${latencyMs}ms`, engine),
+    title: `${size / MiB} MiB file, ${ENGINE_TITLES[engine]} to radosgw, ${setting}`,
     setup:
       `One ${size / MiB} MiB file from disk through a file input; the clock runs from upload() to the last byte stored. ` +
       `Our plugin and the plain PUTs: 8 MiB parts (the middleware's answer), 6 at a time; the stock plugin: its defaults (5 MiB parts, one at a time per file). ` +
@@ -73,7 +78,7 @@ export async function benchBigFile(bench: UploadBench, options: BigFileOptions):
       ` ${rounds} rounds, contenders alternated.`,
     measurements: [ours, noMd5, plain, stock],
     ratios: [ratioOf(ours, plain, { min: minOverPlain }), ratioOf(ours, stock, { min: minOverStock }), ratioOf(ours, noMd5)],
-    notes: [`runs in order: ${runs.join(', ')}`],
+    notes: [...notes, `${bench.browserVersion}; runs in order: ${runs.join(', ')}`],
     traces: [
       medianRoundTrace(ours, progress.ours, 'bytes sent'),
       medianRoundTrace(noMd5, progress['ours-no-md5'], 'bytes sent'),

@@ -1,4 +1,5 @@
 import type { BenchSection, Ratio } from './benchReport.js';
+import { formatEngineTable } from './formatEngineTable.js';
 import { formatNumber as figure } from './formatSection.js';
 
 function target(ratio: Ratio): string {
@@ -17,13 +18,15 @@ function drawn(section: BenchSection): string {
 }
 
 /**
- * The results as Markdown: one table of every ratio against its target, then each benchmark's
+ * The results as Markdown: the engines side by side where sections were measured in each
+ * (formatEngineTable), one table of every ratio against its target, then each benchmark's
  * setup, its chart where it has one, and its medians with every round's figure.
  *
  * @param charts Each chart's path from where the Markdown goes, by section id (see writeCharts).
  */
 export function formatMarkdown(sections: BenchSection[], header: string, charts: Record<string, string> = {}): string {
-  const lines = [header, '', '| benchmark | ratio | value | target |', '|---|---|---:|---|'];
+  const engines = formatEngineTable(sections);
+  const lines = [header, '', ...(engines.length > 0 ? [...engines, ''] : []), '| benchmark | ratio | value | target |', '|---|---|---:|---|'];
   for (const section of sections) {
     for (const ratio of section.ratios) lines.push(`| ${section.title} | ${ratio.name} | ${figure(ratio.value)} | ${target(ratio)} |`);
   }

@@ -1,7 +1,10 @@
 /**
  * What the upload benchmarks share: the page (bench/uploadPage, built by Vite as for production)
- * and the middleware at `/api` on one Express server on 127.0.0.1, Debian's headless Chromium,
- * and an S3 client to check and empty the bucket between runs.
+ * and the middleware at `/api` on one Express server on 127.0.0.1, a browser of one engine from
+ * Debian's packages (Chromium by default; Firefox ESR or WebKitGTK through the engine-neutral
+ * harness, test/harness/engines), and an S3 client to check and empty the bucket between runs.
+ * Latency, a bandwidth cap and the JS heap go through Chromium's DevTools protocol: in another
+ * engine asking for them throws.
  */
 import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import express from 'express';
@@ -12,12 +15,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CDPSession } from 'playwright-core';
+import type { EngineName } from '../test/harness/engines/EngineBrowser.js';
+import { launchBrowser } from '../test/harness/engines/launchBrowser.js';
+import { asChromiumPage } from '../test/harness/engines/launchChromium.js';
 import { build } from 'vite';
 import { demoViteConfig } from '../demo/demoViteConfig.js';
 import { cleanupStaleUploads, createS3Middleware } from '../middleware/index.js';
 import { s3ClientConfig } from '../scripts/s3ClientConfig.js';
 import type { S3Config } from '../scripts/s3ConfigFromEnv.js';
-import { launchPlaywrightChromium } from '../test/harness/engines/launchChromium.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, PluginOverrides, RunResult } from './uploadPage/main.js';
 
@@ -71,7 +76,9 @@ export interface UploadRun extends RunResult {
 export interface UploadBench {
   /** Uploads `paths` (files on disk, given to the page's file input) with `contender` in a fresh page, checks the bucket holds exactly them, and empties it again. */
   run(contender: Contender, paths: string[], options?: RunOptions): Promise<UploadRun>;
+  /** The browser's own version string, e.g. `Chromium 150.0.7871.100` or `WebKitGTK 2.50.6 (MiniBrowser)`. */
   browserVersion: string;
+  engine: EngineName;
   close(): Promise<void>;
 }
 
@@ -88,6 +95,8 @@ export interface UploadBenchOptions {
    * @default nothing
    */
   settle?: () => Promise<void>;
+  /** The browser engine the page runs in. @default 'chromium' */
+  engine?: EngineName;
 }
 
 /** The upload page (built by Vite as for production) and the middleware at `/api`, served on 127.0.0.1, and the bucket's checks. */
@@ -154,35 +163,47 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   };
 }
 
-/** Builds the page, starts the server and Chromium. */
-export async function startUploadBench(s3Config: S3Config, { settle = async () => {} }: UploadBenchOptions = {}): Promise<UploadBench> {
+/** Builds the page, starts the server and a browser of `engine`. */
+export async function startUploadBench(s3Config: S3Config, { settle = async () => {}, engine = 'chromium' }: UploadBenchOptions = {}): Promise<UploadBench> {
   const served = await startUploadServer(s3Config);
   const { url, empty } = served;
-  const chromium = await launchPlaywrightChromium().catch(async (error: unknown) => {
+  const browser = await launchBrowser(engine).catch(async (error: unknown) => {
     await served.close();
     throw error;
   });
 
   return {
-    browserVersion: chromium.version(),
+    browserVersion: browser.version,
+    engine,
     async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin = {} } = {}) {
-      const page = await chromium.newPage();
+      const emulated = latencyMs > 0 || uploadBytesPerSecond > 0;
+      if (engine !== 'chromium' && (emulated || heapSampleMs > 0)) {
+        throw new TypeError(`Latency, a bandwidth cap and heap samples need Chromium's DevTools protocol; ${engine} has none the harness drives`);
+      }
+      const page = await browser.newPage();
       try {
         await page.goto(url);
-        await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-        // Paths, not bytes: Chromium reads the files from disk itself, as it would a user's.
+        await page.waitFor(() => document.body.dataset.ready === 'true', undefined, { what: 'the upload page ready' });
+        // Paths, not bytes: the browser reads the files from disk itself, as it would a user's.
         await page.setInputFiles('#files', paths);
-        const cdp = await page.context().newCDPSession(page);
-        if (latencyMs > 0 || uploadBytesPerSecond > 0) {
-          await cdp.send('Network.enable');
+        // The Network domain only where it emulates: heap samples alone take a bare session, as before.
+        const chromiumPage = engine === 'chromium' ? asChromiumPage(page) : undefined;
+        const cdp = !chromiumPage
+          ? undefined
+          : emulated
+            ? await chromiumPage.cdp()
+            : heapSampleMs > 0
+              ? await chromiumPage.playwright.context().newCDPSession(chromiumPage.playwright)
+              : undefined;
+        if (cdp && emulated) {
           await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: uploadBytesPerSecond });
         }
         let peak = { used: 0, total: 0 };
         const samples: Array<[number, number, number]> = [];
-        let sampling = heapSampleMs > 0;
+        let sampling = heapSampleMs > 0 && cdp !== undefined;
         const sampler = (async () => {
           const started = performance.now();
-          while (sampling) {
+          while (sampling && cdp) {
             const heap = await heapBytes(cdp);
             peak = { used: Math.max(peak.used, heap.used), total: Math.max(peak.total, heap.total) };
             samples.push([Math.round(performance.now() - started), heap.total, heap.used]);
@@ -191,12 +212,30 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         })();
         const labels = new Map<number, string>();
         const before = cpuOf && snapshot(labels, cpuOf);
+        // Started, then polled: a classic WebDriver call (WebKit) must not stay open for a whole upload.
         const result = await page
           .evaluate(
-            ([name, overrides]) => (window as unknown as { bench: { run(c: string, o: PluginOverrides): Promise<RunResult> } }).bench.run(name, overrides),
+            ([name, overrides]) => {
+              const bench = (window as unknown as { bench: { run(c: string, o: PluginOverrides): Promise<RunResult> } }).bench;
+              const state = window as unknown as { benchResult?: RunResult | { error: string } };
+              state.benchResult = undefined;
+              void bench.run(name, overrides).then(
+                (result) => (state.benchResult = result),
+                (error: unknown) => (state.benchResult = { error: String(error) }),
+              );
+              return true;
+            },
             [contender, plugin] as const,
           )
+          .then(() =>
+            page.waitFor(() => (window as unknown as { benchResult?: RunResult | { error: string } }).benchResult, undefined, {
+              timeout: 900_000,
+              interval: 250,
+              what: `${contender}'s upload to end`,
+            }),
+          )
           .finally(() => (sampling = false));
+        if ('error' in result) throw new Error(`${contender}: ${result.error}`);
         const cpu = new Map<string, Ticks>();
         if (before) diff(before, snapshot(labels, cpuOf), cpu);
         await sampler;
@@ -211,7 +250,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
       }
     },
     async close() {
-      await chromium.close();
+      await browser.close();
       await served.close();
     },
   };

@@ -4,6 +4,7 @@ import { toDigest, type Digest } from './digest.js';
 import type { HashAnswer, HashRequest, WorkerReady } from './md5Worker.js';
 import { SIMD_MD5_LANES } from './createSimdMd5.js';
 import type { LaneDigest } from './hashInLanes.js';
+import { blobByobSupported } from './blobByobSupported.js';
 import { simdSupported } from './simdSupported.js';
 
 /** Hashes parts off the main thread, a few at a time, in the order they were asked for. */
@@ -45,17 +46,26 @@ export interface HashPoolOptions {
    */
   startTimeout?: number;
   /**
-   * Jobs a worker hashes at once: 8 where WebAssembly SIMD validates (createSimdMd5), else 1.
-   * Jobs go to a worker with a free lane first, so a worker's lanes fill before the next worker starts.
-   * @default 8 with SIMD, else 1
+   * Jobs a worker hashes at once: 8 where WebAssembly SIMD validates (createSimdMd5) and Blob
+   * streams have a BYOB reader, else 1. Jobs go to a worker with a free lane first, so a worker's
+   * lanes fill before the next worker starts.
+   *
+   * Without a BYOB reader (WebKit) reading, not hashing, is what costs: each open Blob stream is
+   * fed by WebKit's network process, and 8 lanes and 2 read ahead in each of 2 workers (20 streams)
+   * doubled its CPU per MB over one stream at a time (~11 against ~6 ms/MB; the web content
+   * process ~8–17 against ~7–12), for no more MB/s (bench/probeBlobRead.ts, bench:md5 --engine=webkit).
+   * One lane and no read ahead keep each worker to one stream; its one-lane MD5 hashes ~400 MB/s
+   * there, several times what WebKit reads.
+   * @default 8 with SIMD and a BYOB reader, else 1
    */
   lanes?: number;
   /**
    * Jobs a worker is given at a time: its lanes and a few more, whose reading starts at once so
    * Chromium opens those parts and fills their data pipes while the lanes hash (one 256 KiB buffer
    * and open stream each). With one lane, 2 workers hashed 3–7% faster with 8 MiB parts and 9% with
-   * 5 MiB parts given 2 rather than 1 (bench/profileMd5.ts).
-   * @default lanes + 2
+   * 5 MiB parts given 2 rather than 1 (bench/profileMd5.ts). Without a BYOB reader on Blob streams
+   * (WebKit), 1: see `lanes`.
+   * @default lanes + 2, or 1 without a BYOB reader
    */
   depth?: number;
 }
@@ -151,9 +161,10 @@ function mainThreadHasher(depth: number, onMd5Fallback: (fallback: Md5Fallback) 
 
 /** Creates a pool of `size` MD5 workers, started on first use. */
 export function createHashPool(options: HashPoolOptions): HashPool {
-  const { size, createWorker = defaultCreateWorker, startTimeout = 30_000, lanes: lanesPerWorker = simdSupported() ? SIMD_MD5_LANES : 1 } = options;
+  const byob = blobByobSupported();
+  const { size, createWorker = defaultCreateWorker, startTimeout = 30_000, lanes: lanesPerWorker = simdSupported() && byob ? SIMD_MD5_LANES : 1 } = options;
   const events: HasherEvents = { onFallback: options.onFallback ?? (() => {}), onMd5Fallback: options.onMd5Fallback ?? (() => {}) };
-  const depth = options.depth ?? lanesPerWorker + 2;
+  const depth = options.depth ?? (byob ? lanesPerWorker + 2 : 1);
   const queue: Job[] = [];
   let stopped = false;
   const hashers: Hasher[] = [];

@@ -1,6 +1,7 @@
 import { createJsMd5 } from './createJsMd5.js';
 import { createMd5, type Md5Hasher } from './createMd5.js';
 import { createSimdMd5 } from './createSimdMd5.js';
+import { blobByobSupported } from './blobByobSupported.js';
 import { simdSupported } from './simdSupported.js';
 
 /**
@@ -37,10 +38,12 @@ export interface Md5Implementation {
 
 /**
  * MD5 implementations, fastest first: eight lanes of WebAssembly SIMD, the one-lane WebAssembly
- * MD5, then plain JavaScript (createJsMd5) for where WebAssembly can't compile.
+ * MD5, then plain JavaScript (createJsMd5) for where WebAssembly can't compile. The lanes only pay
+ * where Blob streams have a BYOB reader: without one (WebKit) the pool reads one part at a time
+ * per worker (createHashPool's `lanes`), which the one-lane MD5 hashes faster than one lane of eight.
  */
 export const md5Implementations: readonly Md5Implementation[] = [
-  { name: 'wasm-simd', supported: simdSupported, create: createSimdMd5 },
+  { name: 'wasm-simd', supported: () => simdSupported() && blobByobSupported(), create: createSimdMd5 },
   { name: 'wasm-1', supported: () => typeof WebAssembly === 'object', create: async () => oneLane(await createMd5()) },
   { name: 'js', supported: () => true, create: async () => oneLane(createJsMd5()) },
 ];

@@ -64,4 +64,21 @@ describe('benchReport', () => {
     expect(text).toContain('#### Once\n\nNo chart.\n\n| contender |');
     expect(formatMarkdown(sections, 'Header.')).not.toContain('![');
   });
+
+  it('puts the engines side by side where the MD5 bench and the big-file race ran in each', () => {
+    const pool = (engine: string, mbps: number) => ({
+      id: engine === 'chromium' ? 'md5' : `md5${engine}`,
+      title: 'MD5',
+      setup: '',
+      measurements: [measurement('worker pool, 2 workers', 'MB/s', [mbps]), measurement('one-lane MD5, worker, in memory', 'MB/s', [400])],
+      ratios: [ratio('worker pool, 2 workers / one-lane MD5, worker, in memory', mbps / 400, { min: 0.5 })],
+    });
+    const race = { id: 'bigFileWebKit', title: 'Race', setup: '', measurements: [measurement('our plugin, MD5', 'MiB/s', [50])], ratios: [ratio('our plugin, MD5 / stock @uppy/aws-s3 6', 1.1)] };
+    const text = formatMarkdown([pool('chromium', 300), { ...pool('WebKit', 100) }, race], 'Header.');
+    expect(text).toContain('| Chromium | 300 | – | 400 | – | 0.75 (of one-lane MD5) | – | – | – | – |');
+    expect(text).toContain('| WebKit | 100 | – | 400 | – | 0.25 (of one-lane MD5) | 50 | – | 1.1 | – |');
+    expect(text).not.toContain('| Firefox |');
+    expect(formatMarkdown([race].map((section) => ({ ...section, id: 'other' })), 'Header.')).not.toContain('| engine |');
+  });
 });
+

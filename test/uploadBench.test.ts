@@ -3,7 +3,8 @@
  * MD5, plain presigned PUTs, the stock `@uppy/aws-s3` 6) uploads real files from disk in Chromium
  * into radosgw, the bucket is checked to hold exactly what the page sent after each run and left
  * empty, and the sections have the report's shape, with the pace of each contender's run over time
- * (its trace) ending at all it sent. Figures are printed, not asserted.
+ * (its trace) ending at all it sent; the big file in WebKit too (the bench's `engine`), where
+ * latency, which needs Chromium's DevTools protocol, is refused. Figures are printed, not asserted.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -87,4 +88,21 @@ it('samples the page heap during an upload', { timeout: 60_000 }, async () => {
   expect(Math.max(...heap!.samples.map(([, bytes]) => bytes)) / MiB).toBe(peak!.median);
   expect(Math.max(...v8Heap!.samples.map(([, bytes]) => bytes)) / MiB).toBe(v8!.median);
   console.log(`[numbers] ${formatSection(section)}`);
+});
+
+it('races the big file in WebKit through the engine-neutral harness, and refuses latency there', { timeout: 300_000 }, async () => {
+  const webkit = await startUploadBench(inject('s3'), { engine: 'webkit' });
+  try {
+    await expect(webkit.run('ours', [big()], { latencyMs: 50 })).rejects.toThrow(/Chromium's DevTools protocol; webkit has none/);
+    const section = await benchBigFile(webkit, { path: big(), size: 20 * MiB, rounds: 1, log: () => {}, notes: ['a note'] });
+    expect(section.id).toBe('bigFileWebKit');
+    expect(section.title).toBe('20 MiB file, WebKit to radosgw, loopback');
+    expect(section.measurements.map((m) => m.name)).toEqual(['our plugin, MD5', 'our plugin, no MD5', 'plain presigned PUTs', 'stock @uppy/aws-s3 6']);
+    for (const m of section.measurements) expect(m.median).toBeGreaterThan(0);
+    expect(section.notes![0]).toBe('a note');
+    expect(section.notes![1]).toMatch(/^WebKitGTK /);
+    console.log(`[numbers] ${formatSection(section)}`);
+  } finally {
+    await webkit.close();
+  }
 });

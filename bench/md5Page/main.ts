@@ -6,6 +6,9 @@
  * bench/profileMd5.ts exposes to snapshot CPU times there.
  */
 import { createHashPool, type HashPool } from '../../plugin/createHashPool.js';
+import { blobByobSupported } from '../../plugin/blobByobSupported.js';
+import { SIMD_MD5_LANES } from '../../plugin/createSimdMd5.js';
+import { simdSupported } from '../../plugin/simdSupported.js';
 import type { InMemoryAnswer, InMemoryMd5, InMemoryRequest } from './inMemoryWorker.js';
 
 /** What one measurement answers to the benchmark. */
@@ -19,9 +22,27 @@ export interface HashRun {
 
 /** The functions the page puts on `window`. */
 export interface Md5PageApi {
-  hashWithPool(workers: number, partSize: number, partsPerRun?: number): Promise<HashRun>;
+  hashWithPool(workers: number, partSize: number, partsPerRun?: number, shape?: { lanes?: number; depth?: number }): Promise<HashRun>;
   hashInWorker(md5: InMemoryMd5, lanes: number, partSize: number): Promise<HashRun>;
+  /** Whether WebAssembly SIMD validates here (else the pool hashes one lane per worker and there is no SIMD MD5 to time). */
+  simd: boolean;
+  /** Lanes the pool's workers hash with by default (createHashPool): 8 runs the SIMD MD5, 1 the one-lane one. */
+  poolLanes: number;
+  /**
+   * What went wrong in the page so far: console errors and uncaught errors, collected here
+   * because not every engine's driver reads the console (WebKit's classic WebDriver doesn't).
+   */
+  errors: string[];
 }
+
+const errors: string[] = [];
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]) => {
+  errors.push(args.map(String).join(' '));
+  consoleError(...args);
+};
+window.addEventListener('error', (event) => errors.push(event.message));
+window.addEventListener('unhandledrejection', (event) => errors.push(String(event.reason)));
 
 /**
  * Tells bench/profileMd5.ts that the timed part of a run starts or ends (it snapshots CPU times
@@ -45,17 +66,18 @@ function pickedFile(): File {
 }
 
 // One long-lived pool per size, as the plugin keeps one per uploader.
-const pools = new Map<number, HashPool>();
+const pools = new Map<string, HashPool>();
 
 /**
  * Hashes the picked file in `partSize` parts with a pool of `workers` workers, all parts queued at
- * once as an upload does; `partsPerRun` consecutive parts read through one stream (md5Parts).
+ * once as an upload does; `partsPerRun` consecutive parts read through one stream (md5Parts);
+ * `shape` sets the pool's `lanes` and `depth` (its defaults otherwise), for a profile comparing them.
  */
-async function hashWithPool(workers: number, partSize: number, partsPerRun = 1): Promise<HashRun> {
+async function hashWithPool(workers: number, partSize: number, partsPerRun = 1, shape: { lanes?: number; depth?: number } = {}): Promise<HashRun> {
   const file = pickedFile();
-  const pool =
-    pools.get(workers) ?? createHashPool({ size: workers, onFallback: (reason) => console.error(`MD5 worker fell back to the main thread: ${reason}`) });
-  pools.set(workers, pool);
+  const key = `${workers} ${shape.lanes ?? ''} ${shape.depth ?? ''}`;
+  const pool = pools.get(key) ?? createHashPool({ size: workers, ...shape, onFallback: (reason) => console.error(`MD5 worker fell back to the main thread: ${reason}`) });
+  pools.set(key, pool);
   // Every worker started (each lane of each) and its hasher compiled before the clock starts.
   phase(`pool${workers}: warming up`);
   for (let round = 0; round < 2; round++) await Promise.all(Array.from({ length: workers * pool.lanes }, (_, i) => pool.md5(file.slice(i * 65536, i * 65536 + 1024 * 1024))));
@@ -107,5 +129,5 @@ function ask(worker: Worker, request: InMemoryRequest, transfer: Transferable[] 
   });
 }
 
-Object.assign(window, { hashWithPool, hashInWorker } satisfies Md5PageApi);
+Object.assign(window, { hashWithPool, hashInWorker, simd: simdSupported(), poolLanes: simdSupported() && blobByobSupported() ? SIMD_MD5_LANES : 1, errors } satisfies Md5PageApi);
 document.body.dataset.ready = 'true';

@@ -40,11 +40,12 @@ afterAll(async () => {
 forEachEngine((engine) => {
   it('uploads 1 GiB from disk with the page memory growing by no more than its parts in flight could take', { timeout: 900_000 }, async (context) => {
     if (engine.engine === 'webkit') {
-      // Temporary, until the hashing rewrite (issue 16) lands. Measured here (1 GiB, 2 cores):
-      // WebKit's web content process grew by 217 MiB with MD5 and by 145 MiB with `md5: false`;
-      // the excess over the 160 MiB allowance comes from reading parts for MD5 through the
-      // default (non-BYOB) reader, a new buffer per chunk, which WebKit's Blob streams need.
-      return context.skip('webkit: reading parts for MD5 without a BYOB reader grows the page by 217 MiB (145 MiB without MD5); the hashing rewrite (issue 16) replaces that path');
+      // Measured here (1 GiB, 2 cores): WebKit's web content process grew by 217 MiB with MD5 and by
+      // 145 MiB with `md5: false` (before issue 14's read path); with the pool reading one part at a
+      // time per worker without a BYOB reader (createHashPool), +259 MiB at load 10–13 beside other
+      // suites: still over the 160 MiB allowance. Sending the parts alone comes near it (145 MiB),
+      // so what WebKit holds per PUT is to be found before this can run.
+      return context.skip('webkit: the content process grows by 145 MiB without MD5 and 217–259 MiB with it over a 1 GiB upload, over the 160 MiB allowance');
     }
     const page = await openPluginPage(engine, env, { limit: LIMIT, partSize: PART_SIZE, dashboard: 1 });
     const { pageMemory } = page.hooks;
