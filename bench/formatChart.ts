@@ -20,17 +20,19 @@ const GAP = 20;
  */
 export function formatChart(section: BenchSection, caption = ''): string | undefined {
   const traces = section.traces ?? [];
-  const rounds = section.measurements.some((m) => m.values.length > 1);
+  // One axis, one unit: the section's first (signing also reports URLs per server CPU-second, which the table shows).
+  const measurements = section.measurements.filter((m) => m.unit === section.measurements[0]?.unit);
+  const rounds = measurements.some((m) => m.values.length > 1);
   if (!rounds && traces.length === 0) return undefined;
   const { width, colors } = chartStyle;
-  const drawn = [...(rounds ? section.measurements : []), ...traces];
+  const drawn = [...(rounds ? measurements : []), ...traces];
   const names = [...new Set(drawn.map(({ name }) => name))];
   const colorOf = (name: string) => colors[names.indexOf(name) % colors.length]!;
 
   let top = 44;
   const panels: string[] = [];
   if (rounds) {
-    const strip = stripPanel(section.measurements, colorOf, top);
+    const strip = stripPanel(measurements, colorOf, top);
     panels.push(strip.svg);
     top += strip.height + GAP;
   }

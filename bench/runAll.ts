@@ -13,8 +13,8 @@
  * `--engine=webkit` (or a comma-separated list) runs only those. What needs Chromium's DevTools
  * protocol (the 50 ms latency race, the page heap) and the small files run in Chromium only.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { s3ConfigFromEnv } from '../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../scripts/startLocalS3.js';
@@ -22,14 +22,13 @@ import { benchBigFile } from './benchBigFile.js';
 import type { BenchSection } from './benchReport.js';
 import { benchSmallFiles } from './benchSmallFiles.js';
 import { benchUploadMemory } from './benchUploadMemory.js';
-import { formatMarkdown } from './formatMarkdown.js';
 import { formatSection } from './formatSection.js';
 import { ENGINE_TITLES, enginesFromArgs } from './engineSection.js';
 import { benchMd5 } from './md5Throughput.js';
 import { ENGINE_NAMES, type EngineName } from '../test/harness/engines/EngineBrowser.js';
 import { benchSigningThroughput } from './signingThroughput.js';
 import { startUploadBench } from './startUploadBench.js';
-import { writeCharts } from './writeCharts.js';
+import { writeBenchReport } from './writeBenchReport.js';
 import { writeRandomFile } from './writeRandomFile.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -100,29 +99,4 @@ try {
   await local?.stop();
 }
 
-const minutes = (Date.now() - started) / 60_000;
-const header =
-  `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, Node ${process.version}, ` +
-  `local Ceph radosgw; ${minutes.toFixed(1)} minutes in all.`;
-const results = new URL('./results/', import.meta.url);
-await mkdir(results, { recursive: true });
-const json = JSON.stringify({ measuredAt: new Date().toISOString(), minutes, sections }, null, 2);
-// Each list of numbers (a round's figures, one sample) on one line, or the traces' samples take thousands of lines.
-// An indented list opens with a line break, which a JSON string never holds.
-const compact = json.replace(/\[\n\s*(-?[\d.e+-]+(?:,\n\s*-?[\d.e+-]+)*)\n\s*\]/g, (_, list: string) => `[${list.split(/,\n\s*/).join(', ')}]`);
-await writeFile(new URL('latest.json', results), `${compact}\n`);
-const charts = await writeCharts(sections, results, `npm run bench, ${new Date().toISOString().slice(0, 10)}`);
-await writeFile(new URL('latest.md', results), formatMarkdown(sections, header, charts));
-if (process.argv.includes('--readme')) {
-  const readme = new URL('../README.md', import.meta.url);
-  const text = await readFile(readme, 'utf8');
-  const block = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
-  if (!block.test(text)) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block');
-  const table = formatMarkdown(sections, header, Object.fromEntries(Object.entries(charts).map(([id, file]) => [id, `bench/results/${file}`])));
-  await writeFile(readme, text.replace(block, (_, start: string, end: string) => `${start}${table}${end}`));
-}
-const ratios = sections.flatMap((section) => section.ratios.filter((ratio) => ratio.min !== undefined || ratio.max !== undefined));
-const missed = ratios.filter((ratio) => !ratio.met);
-console.log(`${header}\nTargets met: ${ratios.length - missed.length} of ${ratios.length}${missed.map((ratio) => `\n  missed: ${ratio.name} = ${ratio.value.toFixed(2)}`).join('')}`);
-const chartFiles = Object.values(charts).map((file) => `bench/results/${file}`);
-console.log(`Written: bench/results/latest.json, bench/results/latest.md, ${chartFiles.join(', ')}${process.argv.includes('--readme') ? ', README.md' : ''}`);
+await writeBenchReport({ measuredAt: new Date().toISOString(), minutes: (Date.now() - started) / 60_000, sections }, { readme: process.argv.includes('--readme') });
