@@ -1,9 +1,9 @@
 /**
  * The charts of `npm run bench`: one SVG per benchmark section, `<id>.svg` beside
- * bench/results/latest.md. Run alone (`node --import tsx bench/writeCharts.ts`), it draws them
- * again from bench/results/latest.json, e.g. after a change to the charts.
+ * bench/results/latest.md. To draw them again from bench/results/latest.json (after a change to
+ * the charts), run bench/writeBenchReport.ts, which writes them with the table.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { BenchSection } from './benchReport.js';
 import { formatChart } from './formatChart.js';
 
@@ -28,9 +28,3 @@ export async function writeCharts(sections: BenchSection[], folder: URL, caption
   return written;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const results = new URL('./results/', import.meta.url);
-  const { measuredAt, sections } = JSON.parse(await readFile(new URL('latest.json', results), 'utf8')) as { measuredAt: string; sections: BenchSection[] };
-  const charts = await writeCharts(sections, results, `npm run bench, ${measuredAt.slice(0, 10)}`);
-  console.log(`Written: ${Object.values(charts).map((file) => `bench/results/${file}`).join(', ')}`);
-}
