@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, paths, type CreateMultipartResponse, type ErrorBody, type ErrorCode } from '../../contract.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
+import type { RawRequest } from '../helpers/sendRawRequest.js';
 import { ADAPTERS, startTestServer, type TestServer } from '../helpers/testServer.js';
 
 const user = 'eve';
@@ -214,13 +215,17 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     expect(await response.json()).toEqual({ code: 'body_too_large', message: expect.any(String) });
   });
 
-  it('a body refused half-read (chunked, over the limit) leaves the kept-alive connection usable', async () => {
-    for (let round = 0; round < 3; round += 1) {
-      const refused = await server.send({ user, method: 'POST', path: paths.createMultipart(), contentType: 'application/json', chunked: true, body: { oversize: 64 * 1024 } });
-      expect(refused).toMatchObject({ status: 413 });
-      const next = await server.send({ user, method: 'GET', path: paths.params({ filename: 'after.txt' }) });
-      expect(next).toMatchObject({ status: 200 });
-    }
+  // The second case was found by the fuzz test (seed -1062106287): the Web handler stopped
+  // reading a body it had refused, so Hono's Node server, unable to discard the rest, closed the
+  // kept-alive socket 500 ms after the answer, under the client's next request ("socket hang up").
+  it.each<[string, RawRequest['encoding'], number]>([
+    ['chunked, over the limit', undefined, 413],
+    ['claimed deflate but plain: refused at its first bytes, 1 MiB unread', 'deflate', 400],
+  ])('a body refused half-read (%s) leaves the kept-alive connection usable', async (_name, encoding, status) => {
+    const refused: RawRequest = { user, method: 'POST', path: paths.createMultipart(), contentType: 'application/json', chunked: true, encoding, body: { oversize: 64 * 1024 } };
+    const next: RawRequest = { user, method: 'GET', path: paths.params({ filename: 'after.txt' }) };
+    const answers = await server.sendOnOneConnection([refused, next, refused, next]);
+    expect(answers.map((answer) => answer.status)).toEqual([status, 200, status, 200]);
   });
 
   it('the real upload survived all of it', async () => {

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { createS3Handler, createS3Middleware, createS3NodeHandler, type S3HandlerOptions } from '../../middleware/index.js';
 import { s3ClientConfig as clientConfigFor } from '../../scripts/s3ClientConfig.js';
-import { sendDirectRequest } from './sendDirectRequest.js';
+import { sendDirectRequest, sendInTurnDirect } from './sendDirectRequest.js';
+import { sendOnOneConnection } from './sendOnOneConnection.js';
 import { sendRawRequest, type Answer, type RawRequest } from './sendRawRequest.js';
 
 /** S3 client settings for the run's S3 (radosgw unless S3_ENDPOINT says otherwise). */
@@ -53,6 +54,11 @@ export interface TestServer {
   fetch(url: string, init?: RequestInit): Promise<Response>;
   /** A request sent byte for byte (see {@link sendRawRequest}), extra headers added. */
   send(request: RawRequest, extraHeaders?: Record<string, string>): Promise<Answer | 'unsendable'>;
+  /**
+   * Requests in turn on one kept-alive connection (see {@link sendOnOneConnection}); for the
+   * direct handler, each chunked body must also be read to its end (see {@link sendInTurnDirect}).
+   */
+  sendOnOneConnection(requests: RawRequest[]): Promise<Answer[]>;
   /**
    * Whether the framework answers a request for this path (relative to `/api`, as sent) itself,
    * before the handler could: see {@link ANSWERED_BY_FRAMEWORK}.
@@ -121,6 +127,7 @@ async function overHttp(adapter: AdapterName, server: Server, close: () => Promi
     bucket: s3ClientConfig().bucket,
     fetch: (url, init) => fetch(url, init),
     send: (request, extraHeaders) => sendRawRequest(new URL(base), agent, request, extraHeaders),
+    sendOnOneConnection: (requests) => sendOnOneConnection(new URL(base), requests),
     answeredByFramework: ANSWERED_BY_FRAMEWORK[adapter],
     close: async () => {
       agent.destroy();
@@ -180,6 +187,7 @@ export async function startTestServer(options: TestOptions = {}, adapter: Adapte
         bucket: s3ClientConfig().bucket,
         fetch: (url, init) => handler(new Request(url, init)),
         send: (request, extraHeaders) => sendDirectRequest(handler, new URL(base), request, extraHeaders),
+        sendOnOneConnection: (requests) => sendInTurnDirect(handler, new URL(base), requests),
         answeredByFramework: ANSWERED_BY_FRAMEWORK[adapter],
         close: async () => {},
       };
