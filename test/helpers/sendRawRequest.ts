@@ -1,5 +1,6 @@
 /** One request as the fuzz test sends it: any method, a raw path, odd bodies and encodings, over `node:http`. */
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 /** Node refuses request heads over 16 KiB with its own bare 431; paths that long are not sent. */
@@ -57,22 +58,37 @@ export function encodeRequest(base: URL, request: RawRequest, extraHeaders: Reco
   return { path, headers, body };
 }
 
+/** The request last sent on each kept-alive socket, and its answer: a server that drops a connection usually does so over the request before. */
+const lastOnSocket = new WeakMap<Socket, string>();
+
+function describe(request: RawRequest, body: Buffer | undefined): string {
+  const framing = [request.contentType, request.encoding && `Content-Encoding ${request.encoding}`, request.chunked === true && 'chunked', body && `${body.length} body bytes`].filter(Boolean);
+  return `${request.user} ${request.method} ${request.path.slice(0, 300)}${framing.length > 0 ? ` (${framing.join(', ')})` : ''}`;
+}
+
 /**
  * Sends `request` byte for byte (its path is not normalised, unlike with fetch) to the middleware
  * mounted at `base`, with `x-test-user` and any extra headers; answers `'unsendable'` for a path
- * Node would refuse to send (over 14 KB, or raw characters it rejects).
+ * Node would refuse to send (over 14 KB, or raw characters it rejects). A connection error names
+ * the request before it on the same socket.
  */
 export function sendRawRequest(base: URL, agent: http.Agent, request: RawRequest, extraHeaders: Record<string, string> = {}): Promise<Answer | 'unsendable'> {
   const encoded = encodeRequest(base, request, extraHeaders);
   if (encoded === undefined) return Promise.resolve('unsendable');
   const { path, headers, body } = encoded;
+  const sent = describe(request, body);
   return new Promise((resolve, reject) => {
     let req: http.ClientRequest;
+    let before = 'none: a new connection';
+    let socket: Socket | undefined;
     try {
       req = http.request({ host: base.hostname, port: base.port, method: request.method, path, headers, agent, timeout: 20_000 }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          if (socket !== undefined) lastOnSocket.set(socket, `${sent}, answered ${res.statusCode}`);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
     } catch (error) {
@@ -80,8 +96,13 @@ export function sendRawRequest(base: URL, agent: http.Agent, request: RawRequest
       if ((error as { code?: unknown }).code === 'ERR_UNESCAPED_CHARACTERS') return resolve('unsendable');
       return reject(error as Error);
     }
+    req.on('socket', (given) => {
+      socket = given;
+      before = lastOnSocket.get(given) ?? before;
+      lastOnSocket.set(given, `${sent}, not answered`);
+    });
     req.on('timeout', () => req.destroy(new Error('no answer within 20 s')));
-    req.on('error', reject);
+    req.on('error', (error) => reject(new Error(`${error.message}; the request before it on this connection: ${before}`, { cause: error })));
     req.end(body);
   });
 }
