@@ -1,5 +1,6 @@
 /** The hooks (authorize, prefix, getKey, onError) and what happens when S3 itself fails; through every adapter. */
 import type { FastifyRequest } from 'fastify';
+import type { Context as KoaContext } from 'koa';
 import { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { paths, type CreateMultipartResponse } from '../../contract.js';
@@ -24,6 +25,7 @@ const isNativeRequest: Record<AdapterName, (native: unknown) => boolean> = {
   express: (native) => native instanceof IncomingMessage && typeof (native as { get?: unknown }).get === 'function',
   fastify: (native) => (native as FastifyRequest).raw instanceof IncomingMessage,
   hono: (native) => native instanceof Request,
+  koa: (native) => (native as KoaContext).req instanceof IncomingMessage && typeof (native as KoaContext).get === 'function',
   node: (native) => native instanceof IncomingMessage,
   web: (native) => native instanceof Request,
 };

@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import express, { type Request as ExpressRequest } from 'express';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Hono } from 'hono';
+import Koa, { type Context as KoaContext } from 'koa';
 import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
@@ -32,7 +33,7 @@ export function createTestS3Client(): S3Client {
 export const userPrefix = (req: ExpressRequest) => `test/${req.get('x-test-user') ?? 'anonymous'}/`;
 
 /** The ways of serving the middleware that the conformance suite covers. */
-export const ADAPTERS = ['express', 'fastify', 'hono', 'node', 'web'] as const;
+export const ADAPTERS = ['express', 'fastify', 'hono', 'koa', 'node', 'web'] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
 
 /** What the tests' hooks receive, whatever the framework gave the middleware's hooks. */
@@ -88,6 +89,8 @@ export const ANSWERED_BY_FRAMEWORK: Record<AdapterName, (path: string) => boolea
   },
   // @hono/node-server refuses a backslash in the path (400); once `.`/`..` are resolved, a path outside /api is not the route's (Hono's 404).
   hono: (path) => pathPart(path).includes('\\') || !new URL(`http://x/api${path}`).pathname.startsWith('/api/'),
+  // Mounted on /api/ as the README shows it: everything under it is the handler's.
+  koa: () => false,
   node: () => false,
   web: () => false,
 };
@@ -95,6 +98,7 @@ export const ANSWERED_BY_FRAMEWORK: Record<AdapterName, (path: string) => boolea
 const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(', ') : value);
 const fromWeb = (request: Request): TestRequest => ({ header: (name) => request.headers.get(name) ?? undefined, native: request });
 const fromNode = (req: IncomingMessage | FastifyRequest): TestRequest => ({ header: (name) => firstValue(req.headers[name]), native: req });
+const fromKoa = (ctx: KoaContext): TestRequest => ({ header: (name) => ctx.get(name) || undefined, native: ctx });
 
 /** The tests' options, with each hook given a {@link TestRequest} made from the adapter's own request. */
 function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) => TestRequest): S3HandlerOptions<Native> {
@@ -172,6 +176,18 @@ export async function startTestServer(options: TestOptions = {}, adapter: Adapte
       const handler = createS3Handler(nativeOptions<Request>(options, fromWeb));
       app.all('/api/*', (c) => handler(c.req.raw));
       const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+      return overHttp(adapter, server, closeServer(server));
+    }
+    case 'koa': {
+      // As the README shows it: Koa steps aside (ctx.respond = false) and the node handler answers on ctx.res, the hooks given ctx.
+      const app = new Koa();
+      const handle = createS3NodeHandler<KoaContext>(nativeOptions<KoaContext>(options, fromKoa));
+      app.use(async (ctx, next) => {
+        if (!ctx.path.startsWith('/api/')) return next();
+        ctx.respond = false;
+        handle(ctx.req, ctx.res, ctx);
+      });
+      const server = app.listen(0, '127.0.0.1');
       return overHttp(adapter, server, closeServer(server));
     }
     case 'node': {
