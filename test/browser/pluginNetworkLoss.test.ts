@@ -16,6 +16,16 @@ import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 const MiB = 1024 * 1024;
 const env = usePluginPage();
 
+/**
+ * Why the connection-drop scenarios do not run in Firefox: Firefox ESR 140, driven over WebDriver
+ * BiDi, crashes (its parent process, SIGSEGV, exit code 11, a minidump written) when an upload's
+ * connection dies before an answer. Here on 2026-11-30: now and then with a reset as the PUT
+ * arrives or a close mid-body (1 CI run of 5 that day, and 1 of 3 runs of this file alone), every
+ * time (4 of 4) with a reset or a close once the whole body was in. The crash takes every later
+ * test of the file with it. Whether a Firefox without automation crashes too is not established.
+ */
+const FIREFOX_DROP_CRASH = 'Firefox ESR 140 crashes (SIGSEGV) when an upload connection dies before an answer: see FIREFOX_DROP_CRASH in this file';
+
 /** Records, in the page, the highest share of the file progress ever reported. */
 async function watchProgress(page: Parameters<typeof addSeededFiles>[0]): Promise<() => Promise<number>> {
   await page.evaluate(() => {
@@ -27,7 +37,8 @@ async function watchProgress(page: Parameters<typeof addSeededFiles>[0]): Promis
 }
 
 forEachEngine((engine) => {
-  it('finishes when part PUTs are reset on arrival or answered 503 SlowDown', async () => {
+  it('finishes when part PUTs are reset on arrival or answered 503 SlowDown', async (context) => {
+    if (engine.engine === 'firefox') return context.skip(FIREFOX_DROP_CRASH);
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
     await watchUploads(page);
     // Each part's first attempt: parts 3 and 6 reset as they arrive, parts 2 and 5 get a 503 after their body.
@@ -72,7 +83,8 @@ forEachEngine((engine) => {
     console.log(`[numbers] ${engine.engine} resets and 503s: 2 resets injected, ${lost.length} seen by the plugin (the rest resent by the browser itself), 2 503s retried`);
   });
 
-  it('retries a PUT whose connection is cut mid-body as a network failure, never as a cancel', async () => {
+  it('retries a PUT whose connection is cut mid-body as a network failure, never as a cancel', async (context) => {
+    if (engine.engine === 'firefox') return context.skip(FIREFOX_DROP_CRASH);
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 3 });
     await watchUploads(page);
     // Part 2's arrivals are cut after 1 MiB of body until the plugin has seen one fail: a browser
@@ -121,7 +133,8 @@ forEachEngine((engine) => {
     console.log(`[numbers] ${engine.engine} mid-body cut: ${cut.length} PUTs cut at ${cut.map((put) => put.bytesIn).join(', ')} bytes, ${failures.length} seen by the plugin as network failures, retried`);
   });
 
-  it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', { timeout: 180_000 }, async () => {
+  it('a file that failed after its retries resumes on "retry": parts S3 holds are not sent again', { timeout: 180_000 }, async (context) => {
+    if (engine.engine === 'firefox') return context.skip(FIREFOX_DROP_CRASH);
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 2 });
     let blockPart2 = true;
     env.proxy.setFault((request) => (blockPart2 && request.method === 'PUT' && request.partNumber === 2 ? { kind: 'reset' } : { kind: 'pass' }));

@@ -23,10 +23,12 @@ const SESSION_TIMEOUT_MS = 60_000;
 
 type WebdriverBrowser = Awaited<ReturnType<typeof remote>>;
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+/** `promise`, or a rejection after `ms` with `message` (a function: what it says is read when the time is up). */
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string | (() => string)): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const say = typeof message === 'string' ? () => message : message;
   try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(say())), ms)))]);
   } finally {
     clearTimeout(timer);
   }
@@ -134,7 +136,10 @@ export async function launchWebKit(): Promise<EngineBrowser> {
           } as WebdriverIO.Capabilities,
         }),
         SESSION_TIMEOUT_MS,
-        `WebKitWebDriver did not create a session within ${SESSION_TIMEOUT_MS / 1000} s (DISPLAY=${xvfb.display}). Its output: ${output}`,
+        () => {
+          const state = driver!.exitCode !== null || driver!.signalCode !== null ? `exited (${driver!.exitCode ?? driver!.signalCode})` : 'still running';
+          return `WebKitWebDriver did not create a session within ${SESSION_TIMEOUT_MS / 1000} s (DISPLAY=${xvfb.display}; the driver ${state}; ${sessions.size} other sessions open). Its output: ${output || '(none)'}`;
+        },
       );
       sessions.add(session);
       // Scenarios wait with short polls; one evaluation may still take a while on a busy machine.
