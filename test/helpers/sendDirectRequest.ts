@@ -1,3 +1,4 @@
+import { withTimeout } from '../harness/withTimeout.js';
 import { encodeRequest, type Answer, type RawRequest } from './sendRawRequest.js';
 
 /** How much of a chunked body the handler has read, and when it has read all of it. */
@@ -73,12 +74,9 @@ export async function sendInTurnDirect(handler: (request: Request) => Promise<Re
     let reading: BodyReading | undefined;
     const answer = await sendDirectRequest(handler, base, request, {}, (r) => (reading = r));
     if (answer === 'unsendable') throw new Error(`${request.method} ${request.path} cannot be sent`);
-    if (reading !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const gaveUp = new Promise<'left'>((resolve) => (timer = setTimeout(() => resolve('left'), 5000)));
-      const outcome = await Promise.race([reading.done, gaveUp]);
-      clearTimeout(timer);
-      if (outcome === 'left') throw new Error(`The handler answered ${answer.status} to ${request.method} ${request.path} but had not read its body to the end 5 s later (${reading.left()} bytes never pulled)`);
+    const body = reading;
+    if (body !== undefined) {
+      await withTimeout(body.done, 5000, () => `The handler answered ${answer.status} to ${request.method} ${request.path} but had not read its body to the end 5 s later (${body.left()} bytes never pulled)`);
     }
     answers.push(answer);
   }

@@ -17,22 +17,12 @@ import { pollPage } from './pollPage.js';
 import { readProcessMemory } from './readProcessMemory.js';
 import { startXvfb } from './startXvfb.js';
 import { stopProcess } from './stopProcess.js';
+import { withTimeout } from '../withTimeout.js';
 
 /** Session creation hangs with no error when the browser cannot open its display: bounded here. */
 const SESSION_TIMEOUT_MS = 60_000;
 
 type WebdriverBrowser = Awaited<ReturnType<typeof remote>>;
-
-/** `promise`, or a rejection after `ms` with `message` (a function: what it says is read when the time is up). */
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string | (() => string)): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const say = typeof message === 'string' ? () => message : message;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(say())), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Waits until the driver answers `GET /status`. */
 async function driverReady(url: string, driver: ChildProcess, output: () => string): Promise<void> {
