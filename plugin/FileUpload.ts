@@ -13,7 +13,8 @@ import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, ty
 import { S3UploadError } from './S3UploadError.js';
 import { PUT_PROGRESS_INTERVAL_MS, type PutOutcome, type UnstampedTimelineEvent } from './TimelineEvent.js';
 
-const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+/** The part size when neither the plugin's `partSize` nor the middleware's answer sets one. */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const MD5_HEX = /^[0-9a-f]{32}$/i;
 
 /** The multipart upload a file resumes into; kept in the file's state (`s3Multipart` + `s3Resumable`). */

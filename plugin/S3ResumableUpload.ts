@@ -4,9 +4,10 @@ import { filterFilesToEmitUploadStarted, filterFilesToUpload, getAllowedMetaFiel
 import { emptyCounters, emptyFileCounters, type FileCounters, type UploadCounters } from './counters.js';
 import { createApiClient, type ApiClient } from './createApiClient.js';
 import { createHashPool, type HashPool } from './createHashPool.js';
+import { createResumeStore, type ResumeStore } from './createResumeStore.js';
 import { createRequestLimiter, type RequestLimiter } from './createRequestLimiter.js';
 import { createServerAvailability } from './createServerAvailability.js';
-import { FileUpload, type MultipartState, type UploadResult, type UploadServices } from './FileUpload.js';
+import { DEFAULT_PART_SIZE, FileUpload, type MultipartState, type UploadResult, type UploadServices } from './FileUpload.js';
 import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
 import type { RetrySettings } from './retryPolicy.js';
 import { S3UploadError } from './S3UploadError.js';
@@ -80,6 +81,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   #fileCounters: Record<string, FileCounters> = {};
   /** Warnings given already: each hashing fallback is warned about once, however many workers take it. */
   readonly #warned = new Set<string>();
+  /** Each multipart upload's resume handle, written the moment it exists (not on Golden Retriever's timer). */
+  readonly #resumeStore: ResumeStore;
 
   constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
     const resolved = resolveOptions(options);
@@ -89,6 +92,37 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.#limiter = createRequestLimiter(resolved.limit);
     this.#signAhead = createRequestLimiter(resolved.limit);
     this.#api = this.#createApi({ count: (name) => this.#count(name) });
+    const scope = typeof location === 'undefined' ? resolved.endpoint : new URL(resolved.endpoint, location.href).href;
+    this.#resumeStore = createResumeStore({ scope, storage: resolved.resumeStorage });
+  }
+
+  /** The upload a file resumes into: from its state (the stock plugin's `s3Multipart`, kept by Golden Retriever) or the plugin's own store. */
+  #resumeHandle(file: UppyFile<M, B>): MultipartState | undefined {
+    const partSize = 's3Resumable' in file ? file.s3Resumable?.partSize : undefined;
+    if (file.s3Multipart) return { ...file.s3Multipart, partSize: partSize ?? this.opts.partSize ?? DEFAULT_PART_SIZE };
+    return this.#resumeStore.get(file.id);
+  }
+
+  /** A file that comes back (restored after a reload, or selected again) gets the upload it had in its state, where Uppy and Golden Retriever see it. */
+  #adoptResumeHandle = (file: UppyFile<M, B> | undefined): void => {
+    if (!file || file.s3Multipart) return;
+    const handle = this.#resumeStore.get(file.id);
+    if (handle) this.#setResumeState(file.id, handle);
+  };
+
+  #onRestored = (): void => {
+    for (const file of this.uppy.getFiles()) this.#adoptResumeHandle(file);
+  };
+
+  /** Keeps the file's upload where resume finds it: in its state, and in the store at once. */
+  #setResumeState(fileID: string, state: MultipartState | undefined): void {
+    if (state) this.#resumeStore.set(fileID, state);
+    else this.#resumeStore.delete(fileID);
+    if (!this.uppy.getFile(fileID)) return;
+    this.uppy.setFileState(fileID, {
+      s3Multipart: state && { uploadId: state.uploadId, key: state.key },
+      s3Resumable: state && { partSize: state.partSize },
+    } as Partial<UppyFile<M, B>>);
   }
 
   /** A client for the middleware whose retries and waits go to `count` (and a file's timeline). */
@@ -176,12 +210,17 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.#setResumable(true);
     this.uppy.addUploader(this.#upload);
     this.uppy.on('file-removed', this.#onFileRemoved);
+    this.uppy.on('file-added', this.#adoptResumeHandle);
+    this.uppy.on('restored', this.#onRestored);
+    this.#onRestored();
   }
 
   override uninstall(): void {
     this.#setResumable(false);
     this.uppy.removeUploader(this.#upload);
     this.uppy.off('file-removed', this.#onFileRemoved);
+    this.uppy.off('file-added', this.#adoptResumeHandle);
+    this.uppy.off('restored', this.#onRestored);
     for (const upload of this.#uploads.values()) upload.pause();
     this.#hashPool?.terminate();
     this.#hashPool = undefined;
@@ -200,12 +239,13 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       this.setPluginState({ files: rest });
     }
     const upload = this.#uploads.get(file.id);
+    const state = this.#resumeHandle(file);
+    this.#resumeStore.delete(file.id);
     if (upload) {
       upload.remove();
       this.#uploads.delete(file.id);
       return;
     }
-    const state = 's3Multipart' in file ? file.s3Multipart : undefined;
     if (state) {
       this.#api.abortMultipartUpload(state.uploadId, state.key, AbortSignal.timeout(60_000)).catch((error: unknown) => {
         this.uppy.log(`[S3ResumableUpload] Could not abort upload ${state.uploadId}: ${String(error)}`, 'warning');
@@ -295,9 +335,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       this.uppy.emit('upload-error', file, new S3UploadError('file_missing', `Select ${file.name ?? 'the file'} again: its data did not survive the page reload.`));
       return Promise.resolve();
     }
-    const resume: MultipartState | undefined = file.s3Multipart
-      ? { ...file.s3Multipart, partSize: file.s3Resumable?.partSize ?? this.opts.partSize ?? 8 * 1024 * 1024 }
-      : undefined;
+    const resume = this.#resumeHandle(file);
 
     return new Promise<void>((resolve) => {
       const events = new EventManager(this.uppy);
@@ -322,13 +360,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
             if (current) this.uppy.emit('s3-multipart:part-uploaded', current, part);
           },
           timeline: (event) => this.#timeline(fileID, event),
-          stateChanged: (state) => {
-            if (!this.uppy.getFile(fileID)) return;
-            this.uppy.setFileState(fileID, {
-              s3Multipart: state && { uploadId: state.uploadId, key: state.key },
-              s3Resumable: state && { partSize: state.partSize },
-            } as Partial<UppyFile<M, B>>);
-          },
+          stateChanged: (state) => this.#setResumeState(fileID, state),
         },
       );
       this.#uploads.set(fileID, upload);

@@ -1,6 +1,7 @@
 import type { PluginOpts } from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../contract.js';
+import { defaultResumeStorage, type ResumeStorage } from './createResumeStore.js';
 
 const MiB = 1024 * 1024;
 
@@ -111,11 +112,21 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    * @default the package's `md5Worker.js`
    */
   createWorker?: () => Worker;
+  /**
+   * Where each multipart upload's resume handle (upload id, key, part size) is written the moment
+   * the upload is created, so that a page reloaded or closed at any instant resumes it when the
+   * same file comes back (restored by Golden Retriever, or selected again). `false` keeps none:
+   * then only Golden Retriever's own, later, save can resume an upload.
+   * @default localStorage
+   */
+  resumeStorage?: ResumeStorage | false;
 }
 
 export type ResolvedOptions<M extends Meta, B extends Body> = PluginOpts &
-  Required<Omit<S3ResumableUploadOptions<M, B>, keyof PluginOpts | 'partSize' | 'createWorker' | 'headers'>> & {
+  Required<Omit<S3ResumableUploadOptions<M, B>, keyof PluginOpts | 'partSize' | 'createWorker' | 'headers' | 'resumeStorage'>> & {
   partSize: number | undefined;
+  /** `undefined` where nothing is kept (`false`, or a page without `localStorage`). */
+  resumeStorage: ResumeStorage | undefined;
   createWorker: (() => Worker) | undefined;
   headers: () => Record<string, string> | Promise<Record<string, string>>;
 };
@@ -154,6 +165,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
     ...given,
     partSize: options.partSize,
     createWorker: options.createWorker,
+    resumeStorage: options.resumeStorage === false ? undefined : (options.resumeStorage ?? defaultResumeStorage()),
     headers: typeof options.headers === 'function' ? options.headers : () => ({ ...(options.headers as Record<string, string> | undefined) }),
   };
   integer('limit', resolved.limit, 1, 100);
@@ -170,6 +182,10 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
     throw new TypeError(`Expected \`retryDelays\` to be an array of delays in ms (0 and up), got ${describe(resolved.retryDelays)}`);
   }
   if (typeof resolved.md5 !== 'boolean') throw new TypeError(`Expected \`md5\` to be a boolean, got ${describe(resolved.md5)}`);
+  const { resumeStorage } = options;
+  if (resumeStorage !== undefined && resumeStorage !== false && !['getItem', 'setItem', 'removeItem', 'key'].every((name) => typeof (resumeStorage as unknown as Record<string, unknown>)[name] === 'function')) {
+    throw new TypeError(`Expected \`resumeStorage\` to be \`false\` or a Storage (getItem, setItem, removeItem, key, length), got ${describe(resumeStorage)}`);
+  }
   const { shouldUseMultipart } = resolved;
   if (typeof shouldUseMultipart !== 'boolean' && typeof shouldUseMultipart !== 'function') {
     throw new TypeError(`Expected \`shouldUseMultipart\` to be a boolean or a function, got ${describe(shouldUseMultipart)}`);

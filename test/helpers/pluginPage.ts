@@ -26,6 +26,10 @@ export interface PageGlobals {
     sha256(blob: Blob): Promise<string>;
     headerCalls(): number;
     md5OfPicked(ranges: Array<[number, number]>): Promise<string[]>;
+    /** Reloads the page from inside the plugin's first timeline event of this type. */
+    reloadOn(type: string): void;
+    /** Whether Golden Retriever has saved the file of this name (so that a reload brings it back). */
+    goldenRetrieverHas(name: string): Promise<boolean>;
     /** The warnings Uppy logged (the plugin's among them). */
     warnings(): string[];
     /** What the page's Content-Security-Policy refused, as `directive blocked-URI` (e.g. `script-src wasm-eval`). */

@@ -97,6 +97,43 @@ const page = {
       pool.terminate();
     }
   },
+  /**
+   * Reloads the page from inside the plugin's own event, the moment it says `type` for the first
+   * time (`run-start`: the multipart upload was just created): no test can come closer to the
+   * worst moment. The page's `reloadArmed` tells the old document from the new one.
+   */
+  reloadOn(type: string): void {
+    Object.assign(window, { reloadArmed: true });
+    let fired = false;
+    uppy.on('s3-resumable:timeline', (_file, event) => {
+      if (fired || event.type !== type) return;
+      fired = true;
+      location.reload();
+    });
+  },
+  /**
+   * Whether Golden Retriever has saved the file of this name: read from where it keeps its state
+   * (IndexedDB `uppy-blobs`, store `metadata`, keyed by Uppy's id), so a test can start an upload
+   * only once a reload would bring the file back.
+   */
+  async goldenRetrieverHas(name: string): Promise<boolean> {
+    if (!(await indexedDB.databases()).some((db) => db.name === 'uppy-blobs')) return false;
+    const request = (open: () => IDBRequest) =>
+      new Promise<unknown>((resolve, reject) => {
+        const pending = open();
+        pending.onsuccess = () => resolve(pending.result);
+        pending.onerror = () => reject(pending.error);
+      });
+    const db = (await request(() => indexedDB.open('uppy-blobs'))) as IDBDatabase;
+    try {
+      if (!db.objectStoreNames.contains('metadata')) return false;
+      const record = (await request(() => db.transaction('metadata').objectStore('metadata').get(uppy.getID()))) as { metadata?: string } | undefined;
+      const files = (JSON.parse(record?.metadata ?? '{}') as { files?: Record<string, { name?: string }> }).files ?? {};
+      return Object.values(files).some((file) => file.name === name);
+    } finally {
+      db.close();
+    }
+  },
   async sha256(blob: Blob): Promise<string> {
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
