@@ -24,6 +24,12 @@ export interface DemoServerOptions {
   expiresIn?: number;
   /** A folder with the built page (`npm run demo:build`) to serve; without it, Vite serves the page in development mode. @default undefined */
   assets?: string;
+  /**
+   * Development mode: reload the page on every edit (Vite's websocket). Its client reloads the page
+   * also when the server comes back after a restart, losing the page's uploads, so it is off
+   * unless asked for. @default false
+   */
+  hotReload?: boolean;
   /** Vite's dependency cache (development mode). @default node_modules/.vite */
   cacheDir?: string;
   /** Where the server reports (a browser that could not read an ETag). @default console.log */
@@ -59,7 +65,7 @@ function answerError(res: Response, status: number, code: ErrorCode, message: st
  * rule the bucket needs). The page comes from Vite in development, or from `assets`.
  */
 export async function createDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const { s3: bucketConfig, port = 3000, expiresIn = 900, assets, cacheDir, log = console.log } = options;
+  const { s3: bucketConfig, port = 3000, expiresIn = 900, assets, hotReload = false, cacheDir, log = console.log } = options;
   if (assets !== undefined && !existsSync(join(assets, 'index.html'))) throw new Error(`No built demo page in ${assets}: run \`npm run demo:build\` first.`);
   const s3 = new S3Client(s3ClientConfig(bucketConfig));
   const bucket = bucketConfig.bucket;
@@ -110,8 +116,10 @@ export async function createDemoServer(options: DemoServerOptions): Promise<Demo
   const server = createServer(app);
   let vite: ViteDevServer | undefined;
   if (assets === undefined) {
-    // Vite's websocket (reload on edit) shares the demo's port instead of taking a fixed one of its own.
-    vite = await createViteServer({ ...demoViteConfig({ cacheDir }), server: { middlewareMode: true, hmr: { server } }, appType: 'spa' });
+    // Without hot reload, no websocket: Vite's client then never reloads the page by itself (it does
+    // when its websocket comes back after a restart). With it, the websocket shares the demo's port.
+    const serving = hotReload ? { middlewareMode: true, hmr: { server } } : { middlewareMode: true, hmr: false, ws: false as const };
+    vite = await createViteServer({ ...demoViteConfig({ cacheDir }), server: serving, appType: 'spa' });
     app.use(vite.middlewares);
   } else {
     app.use(express.static(assets, { index: 'index.html' }));

@@ -166,11 +166,13 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     scheduled = false;
     const files = uppy.getFiles();
     const cards = files.map((file) => {
+      // The timeline first: back from a reload, it brings the parts stored before it, which the card counts.
+      const timeline = options.timelines?.elementFor(file.id, file.size ?? 0);
       const view = viewOf(file);
       const signature = JSON.stringify(view);
       const before = drawn.get(file.id);
       if (before?.signature === signature) return before.node;
-      const node = renderCard(view, options.timelines?.elementFor(file.id, file.size ?? 0));
+      const node = renderCard(view, timeline);
       before?.node.replaceWith(node);
       drawn.set(file.id, { signature, node });
       return node;

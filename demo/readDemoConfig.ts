@@ -12,6 +12,12 @@ export interface DemoConfig {
   production: boolean;
   /** `DEMO_DIST`: the folder of the built page served in production. @default demo/dist */
   dist: string | undefined;
+  /**
+   * `DEMO_HOT_RELOAD=1` (`npm run demo:dev`): Vite reloads the page when a file of the demo is
+   * edited, and also when the server comes back after a restart, which throws away the uploads
+   * on the page. For whoever works on the demo, not for trying uploads. @default false
+   */
+  hotReload: boolean;
 }
 
 /** A setting that cannot be used; the message names the variable and what it should hold. */
@@ -49,5 +55,6 @@ export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
     expiresIn: wholeNumber(env, 'URL_LIFETIME', 900, 1, MAX_URL_LIFETIME),
     production: env.NODE_ENV === 'production',
     dist: env.DEMO_DIST?.trim() || undefined,
+    hotReload: env.DEMO_HOT_RELOAD === '1',
   };
 }

@@ -49,7 +49,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const s3 = await bucket(config.s3);
-  demo = await createDemoServer({ s3, port: config.port, expiresIn: config.expiresIn, assets: config.production ? (config.dist ?? DEMO_ASSETS) : undefined });
+  demo = await createDemoServer({
+    s3,
+    port: config.port,
+    expiresIn: config.expiresIn,
+    assets: config.production ? (config.dist ?? DEMO_ASSETS) : undefined,
+    hotReload: config.hotReload,
+  });
 
   if (local === undefined) {
     const origin = new URL(demo.url).origin;
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() / 1000).toFixed(1); // since this Node process started
   console.log(
     `Demo ready in ${seconds} s: ${demo.url}\n` +
-      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.`,
+      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : config.hotReload ? 'from Vite, reloaded on edit' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.`,
   );
 }
 

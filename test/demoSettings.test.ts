@@ -7,8 +7,13 @@ import { uploadCorsRule } from '../scripts/uploadCorsRule.js';
 const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION: 'eu-west-1', S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' };
 
 describe('readDemoConfig', () => {
-  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite', () => {
-    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined });
+  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload', () => {
+    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false });
+  });
+
+  it('reloads the page on edits only when asked (`npm run demo:dev`)', () => {
+    expect(readDemoConfig({ DEMO_HOT_RELOAD: '1' }).hotReload).toBe(true);
+    expect(readDemoConfig({ DEMO_HOT_RELOAD: '0' }).hotReload).toBe(false);
   });
 
   it('reads the bucket, port, URL lifetime, mode and built page', () => {
@@ -18,6 +23,7 @@ describe('readDemoConfig', () => {
       expiresIn: 3600,
       production: true,
       dist: '/tmp/page',
+      hotReload: false,
     });
   });
 

@@ -13,23 +13,26 @@ export async function buildDemoPage(outDir: string): Promise<string> {
 export interface DemoProcessOptions {
   s3: S3Config;
   port: number;
-  /** The built page (see {@link buildDemoPage}). */
-  dist: string;
+  /**
+   * The built page (see {@link buildDemoPage}), served as `npm run demo:prod` does; without it the
+   * page comes from Vite's dev server, as `npm run demo` (the README's command) serves it.
+   */
+  dist?: string;
   /** Seconds a presigned URL lives. @default 900 */
   urlLifetime?: number;
 }
 
 /**
- * `npm run demo:prod`'s server process (`NODE_ENV=production node --import tsx demo/server.ts`)
- * on 127.0.0.1:`port`, against `s3`; resolves once it says it is ready.
+ * The demo's server process (`node --import tsx demo/server.ts`) on 127.0.0.1:`port`, against
+ * `s3`: as `npm run demo` starts it, or as `npm run demo:prod` does with `dist`; resolves once it
+ * says it is ready.
  */
 export async function startDemoProcess(options: DemoProcessOptions): Promise<Command> {
   const command = startCommand(
     ['demo/server.ts'],
     {
       ...s3ConfigToEnv(options.s3),
-      NODE_ENV: 'production',
-      DEMO_DIST: options.dist,
+      ...(options.dist === undefined ? {} : { NODE_ENV: 'production', DEMO_DIST: options.dist }),
       PORT: String(options.port),
       URL_LIFETIME: String(options.urlLifetime ?? 900),
     },

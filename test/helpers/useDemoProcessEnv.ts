@@ -22,8 +22,11 @@ export interface DemoProcessEnv {
   stopAfterAll(stop: () => Promise<unknown>): void;
   /** Starts a fault proxy, closed after the file's tests. */
   startProxy(options: FaultProxyOptions): Promise<FaultProxy>;
-  /** Starts the demo's process on this file's built page, stopped after the file's tests (a no-op once it has ended). */
-  startDemo(options: Omit<DemoProcessOptions, 'dist'>): Promise<Command>;
+  /**
+   * Starts the demo's process, stopped after the file's tests (a no-op once it has ended): on this
+   * file's built page, or with `page: 'vite'` as `npm run demo` starts it (the page from Vite).
+   */
+  startDemo(options: Omit<DemoProcessOptions, 'dist'> & { page?: 'built' | 'vite' }): Promise<Command>;
 }
 
 /**
@@ -40,8 +43,8 @@ export function useDemoProcessEnv(name: string): DemoProcessEnv {
     env.stopAfterAll(() => proxy.close());
     return proxy;
   };
-  env.startDemo = async (options) => {
-    const demo = await startDemoProcess({ ...options, dist: env.dist });
+  env.startDemo = async ({ page = 'built', ...options }) => {
+    const demo = await startDemoProcess({ ...options, dist: page === 'built' ? env.dist : undefined });
     env.stopAfterAll(() => demo.stop());
     return demo;
   };
