@@ -8,6 +8,7 @@
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { CHROMIUM_PATH } from '../../../scripts/ensureBrowsersInstalled.js';
 import type { EngineBrowser, EnginePage, NewPageOptions } from './EngineBrowser.js';
+import { cpuSlowdown } from '../cpuSlowdown.js';
 import { pollPage } from './pollPage.js';
 
 /** Debian's headless Chromium, driven by playwright-core. */
@@ -89,13 +90,16 @@ function chromiumPage(context: BrowserContext, page: Page): ChromiumPage {
 /** Debian's headless Chromium as an {@link EngineBrowser}: each page in a context of its own. */
 export async function launchChromium(): Promise<ChromiumBrowser> {
   const browser = await launchPlaywrightChromium();
+  const slowdown = cpuSlowdown();
   return {
     engine: 'chromium',
     version: `Chromium ${browser.version()}`,
     playwright: browser,
     async newPage({ viewport = { width: 1280, height: 800 } }: NewPageOptions = {}) {
       const context = await browser.newContext({ viewport });
-      return chromiumPage(context, await context.newPage());
+      const page = chromiumPage(context, await context.newPage());
+      if (slowdown > 1) await (await page.cdp()).send('Emulation.setCPUThrottlingRate', { rate: slowdown });
+      return page;
     },
     close: () => browser.close(),
   };
