@@ -10,6 +10,7 @@ import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, partPuts, partsUploaded, readCounters, togglePause, watchOutcome, waitForOutcome, type PageGlobals } from '../helpers/pluginPage.js';
 import { recordCalls } from '../helpers/recordCalls.js';
 import { expectUploadGone, openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;
 const recorder = recordCalls();
@@ -20,6 +21,18 @@ afterEach(() => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the plugin says `count` runs ended paused: each such run's PUTs were cancelled, so
+ * nothing sent before the pause can still be on its way (a fixed wait guessed how long that takes).
+ */
+async function pausedRuns(page: Parameters<typeof watchUploads>[0], count: number): Promise<void> {
+  await page.waitFor(
+    (n) => ((window as unknown as { uploadWatch?: { timeline: Array<{ type: string; outcome?: string }> } }).uploadWatch?.timeline ?? []).filter((event) => event.type === 'run-end' && event.outcome === 'paused').length >= n,
+    count,
+    { what: `${count} runs of the plugin to end paused` },
+  );
+}
 
 /** Part PUTs reaching S3 and the calls listing parts, in the order they came, from `since` (ms since epoch). */
 function eventsSince(since: number): string[] {
@@ -35,6 +48,7 @@ forEachEngine((engine) => {
     const page = await openPluginPage(engine, env, { partSize: 5 * MiB, limit: 2 });
     env.proxy.setUploadBytesPerSecond(15_000_000);
     const digests = await addSeededFiles(page, [{ name: 'paused.bin', size: 40 * MiB, seed: 4 }]);
+    await watchUploads(page);
     await watchOutcome(page);
     await partsUploaded(page, 1);
     await page.evaluate(() => {
@@ -46,7 +60,7 @@ forEachEngine((engine) => {
     await partsUploaded(page, 2);
 
     await togglePause(page);
-    await sleep(300); // requests already on their way may still show up
+    await pausedRuns(page, 2); // the pause-and-resume above ended one run
     const pausedAt = Date.now();
     await sleep(1500);
     expect(eventsSince(pausedAt)).toEqual([]); // nothing while paused
@@ -109,6 +123,7 @@ forEachEngine((engine) => {
       { name: 'clicked.bin', size: 30 * MiB, seed: 8 },
       { name: 'dropped.bin', size: 30 * MiB, seed: 9 },
     ]);
+    await watchUploads(page);
     await watchOutcome(page, { start: false });
     await page.click('.uppy-StatusBar-actionBtn--upload');
     await partsUploaded(page, 2);
@@ -118,7 +133,7 @@ forEachEngine((engine) => {
     const droppedUpload = await page.evaluate(() => (window as unknown as PageGlobals).uppy.getFiles().find((file) => file.name === 'dropped.bin')!.s3Multipart!);
     await page.click(`${item('dropped.bin')} .uppy-Dashboard-Item-action--remove`);
     await page.click(`${item('clicked.bin')} button[aria-label="Pause upload"]`);
-    await sleep(300);
+    await pausedRuns(page, 1);
     const pausedAt = Date.now();
     await sleep(1500);
     expect(eventsSince(pausedAt).filter((event) => event.startsWith('put'))).toEqual([]);
