@@ -1,7 +1,7 @@
 export { createS3Handler } from './adapters/createS3Handler.js';
 export { createS3NodeHandler, type S3NodeHandler } from './adapters/createS3NodeHandler.js';
 export { createS3Middleware, type S3MiddlewareOptions } from './adapters/createS3Middleware.js';
-export { createRateLimiter, type RateLimiterOptions } from './adapters/createRateLimiter.js';
+export { createRateLimiter, type RateLimiterOptions } from './extras/createRateLimiter.js';
 export type { S3HandlerOptions } from './http/createS3Router.js';
 export { createUploadHandlers, type RawInput, type UploadHandlers } from './core/createUploadHandlers.js';
 export { createPresigner, type Presigner, type PresignedRequest } from './core/createPresigner.js';

@@ -13,8 +13,8 @@
  * (createHashPool's `depth`): their reading starts at once, so Chromium opens those parts and
  * fills their data pipes while the lanes hash.
  */
-import { createHashQueue } from './createHashQueue.js';
-import { createMd5Lanes, md5Implementations, type Md5Fallback } from './createMd5Lanes.js';
+import { createHashQueue } from './hashing/createHashQueue.js';
+import { createMd5Lanes, md5Implementations, type Md5Fallback } from './md5/createMd5Lanes.js';
 
 export interface HashRequest {
   id: number;

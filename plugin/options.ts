@@ -1,7 +1,7 @@
 import type { PluginOpts } from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import { MAX_PART_SIZE, MIN_PART_SIZE } from '../contract.js';
-import { defaultResumeStorage, type ResumeStorage } from './createResumeStore.js';
+import { defaultResumeStorage, type ResumeStorage } from './upload/createResumeStore.js';
 
 const MiB = 1024 * 1024;
 

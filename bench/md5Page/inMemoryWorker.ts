@@ -4,12 +4,12 @@
  * hashInLanes, as the plugin's workers run it, fed 256 KiB chunks as readBlob would), `lanes`
  * parts at a time. One worker: one core.
  */
-import { createMd5 } from '../../plugin/createMd5.js';
-import { oneLane, type Md5Lanes } from '../../plugin/createMd5Lanes.js';
-import { createSimdMd5 } from '../../plugin/createSimdMd5.js';
-import { toDigest } from '../../plugin/digest.js';
-import { hashInLanes, type LaneDigest } from '../../plugin/hashInLanes.js';
-import type { BlobReading } from '../../plugin/readBlob.js';
+import { createMd5 } from '../../plugin/md5/createMd5.js';
+import { oneLane, type Md5Lanes } from '../../plugin/md5/createMd5Lanes.js';
+import { createSimdMd5 } from '../../plugin/md5/createSimdMd5.js';
+import { toDigest } from '../../plugin/md5/digest.js';
+import { hashInLanes, type LaneDigest } from '../../plugin/hashing/hashInLanes.js';
+import type { BlobReading } from '../../plugin/hashing/readBlob.js';
 
 export type InMemoryRequest = { bytes: ArrayBuffer } | { md5: InMemoryMd5; lanes: number; partSize: number };
 export type InMemoryMd5 = 'one-lane' | 'simd';

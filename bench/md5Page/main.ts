@@ -5,10 +5,10 @@
  * answers the time taken and each part's digest. Calls `md5Mark` around each timed part, which
  * bench/profileMd5.ts exposes to snapshot CPU times there.
  */
-import { createHashPool, type HashPool } from '../../plugin/createHashPool.js';
-import { blobByobSupported } from '../../plugin/blobByobSupported.js';
-import { SIMD_MD5_LANES } from '../../plugin/createSimdMd5.js';
-import { simdSupported } from '../../plugin/simdSupported.js';
+import { createHashPool, type HashPool } from '../../plugin/hashing/createHashPool.js';
+import { blobByobSupported } from '../../plugin/hashing/blobByobSupported.js';
+import { SIMD_MD5_LANES } from '../../plugin/md5/createSimdMd5.js';
+import { simdSupported } from '../../plugin/md5/simdSupported.js';
 import type { InMemoryAnswer, InMemoryMd5, InMemoryRequest } from './inMemoryWorker.js';
 
 /** What one measurement answers to the benchmark. */

@@ -4,8 +4,8 @@
  * time, as readBlob does), hashes those bytes in memory with the plugin's MD5 (hashInLanes over
  * createMd5Lanes: parts in flight share the SIMD lanes) and gives the page the bytes and the digest.
  */
-import { createMd5Lanes } from '../../plugin/createMd5Lanes.js';
-import { hashInLanes } from '../../plugin/hashInLanes.js';
+import { createMd5Lanes } from '../../plugin/md5/createMd5Lanes.js';
+import { hashInLanes } from '../../plugin/hashing/hashInLanes.js';
 
 export interface ReadOnceRequest {
   id: number;

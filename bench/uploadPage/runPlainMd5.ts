@@ -7,10 +7,10 @@
  * part (batch route, one part a request) once its digest is known and PUT it in the same loop.
  */
 import { paths, type BatchSignResponse } from '../../contract.js';
-import { createHashPool } from '../../plugin/createHashPool.js';
-import { toDigest, type Digest } from '../../plugin/digest.js';
-import { planHashRuns } from '../../plugin/planHashRuns.js';
-import type { PlannedPart } from '../../plugin/planParts.js';
+import { createHashPool } from '../../plugin/hashing/createHashPool.js';
+import { toDigest, type Digest } from '../../plugin/md5/digest.js';
+import { planHashRuns } from '../../plugin/upload/planHashRuns.js';
+import type { PlannedPart } from '../../plugin/upload/planParts.js';
 import type { ReadOnceAnswer, ReadOnceRequest } from './readOnceWorker.js';
 import type { ProgressRecorder } from './recordProgress.js';
 import { callApi, uploadInParts } from './uploadInParts.js';

@@ -4,7 +4,7 @@
  * retries), complete. What each part's PUT sends, and to which URL, the contender says.
  */
 import { paths, type CompleteResponse, type CreateMultipartResponse } from '../../contract.js';
-import { planParts, type PlannedPart } from '../../plugin/planParts.js';
+import { planParts, type PlannedPart } from '../../plugin/upload/planParts.js';
 import type { ProgressRecorder } from './recordProgress.js';
 
 export const API = '/api';

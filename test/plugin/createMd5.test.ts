@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createJsMd5 } from '../../plugin/createJsMd5.js';
-import { createMd5, type Md5Hasher } from '../../plugin/createMd5.js';
-import { toDigest } from '../../plugin/digest.js';
-import { multipartETag } from '../../plugin/multipartETag.js';
+import { createJsMd5 } from '../../plugin/md5/createJsMd5.js';
+import { createMd5, type Md5Hasher } from '../../plugin/md5/createMd5.js';
+import { toDigest } from '../../plugin/md5/digest.js';
+import { multipartETag } from '../../plugin/upload/multipartETagOfDigests.js';
 import { bytesFrom } from '../helpers/bytesFrom.js';
 
 const KiB = 1024;

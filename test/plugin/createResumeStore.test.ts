@@ -1,6 +1,6 @@
 /** The plugin's own record of each upload's resume handle, over a Storage that behaves like the browser's. */
 import { describe, expect, it } from 'vitest';
-import { createResumeStore, RESUME_HANDLE_MAX_AGE_MS, type ResumeStorage } from '../../plugin/createResumeStore.js';
+import { createResumeStore, RESUME_HANDLE_MAX_AGE_MS, type ResumeStorage } from '../../plugin/upload/createResumeStore.js';
 import { resolveOptions } from '../../plugin/options.js';
 
 /** The Web Storage API over a Map, as `localStorage` behaves (strings in, strings out, keys by index). */

@@ -6,12 +6,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMd5 } from '../../plugin/createMd5.js';
-import { createMd5Lanes, md5Implementations, oneLane, type Md5Lanes } from '../../plugin/createMd5Lanes.js';
-import { createSimdMd5, LANE_CAPACITY } from '../../plugin/createSimdMd5.js';
-import { hashInLanes } from '../../plugin/hashInLanes.js';
-import type { BlobReading } from '../../plugin/readBlob.js';
-import { simdSupported } from '../../plugin/simdSupported.js';
+import { createMd5 } from '../../plugin/md5/createMd5.js';
+import { createMd5Lanes, md5Implementations, oneLane, type Md5Lanes } from '../../plugin/md5/createMd5Lanes.js';
+import { createSimdMd5, LANE_CAPACITY } from '../../plugin/md5/createSimdMd5.js';
+import { hashInLanes } from '../../plugin/hashing/hashInLanes.js';
+import type { BlobReading } from '../../plugin/hashing/readBlob.js';
+import { simdSupported } from '../../plugin/md5/simdSupported.js';
 import { bytesFrom } from '../helpers/bytesFrom.js';
 
 const KiB = 1024;

@@ -2,13 +2,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_OBJECT_SIZE, MAX_PARTS, MIN_PART_SIZE, type BatchPartRequest } from '../../contract.js';
-import { createRequestLimiter } from '../../plugin/createRequestLimiter.js';
-import { toDigest, unquoteETag } from '../../plugin/digest.js';
-import { createHashQueue } from '../../plugin/createHashQueue.js';
-import { multipartETag, multipartETagForm } from '../../plugin/multipartETag.js';
-import { PartSigner } from '../../plugin/PartSigner.js';
-import { planHashRuns } from '../../plugin/planHashRuns.js';
-import { planParts } from '../../plugin/planParts.js';
+import { createRequestLimiter } from '../../plugin/network/createRequestLimiter.js';
+import { toDigest, unquoteETag } from '../../plugin/md5/digest.js';
+import { createHashQueue } from '../../plugin/hashing/createHashQueue.js';
+import { multipartETag, multipartETagForm } from '../../plugin/upload/multipartETagOfDigests.js';
+import { PartSigner } from '../../plugin/upload/PartSigner.js';
+import { planHashRuns } from '../../plugin/upload/planHashRuns.js';
+import { planParts } from '../../plugin/upload/planParts.js';
 import { multipartETag as serverMultipartETag } from '../../middleware/core/multipartETag.js';
 
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 /** The plugin's retry policy, without a browser: every failure kind and every bound. */
 import { describe, expect, it, vi } from 'vitest';
-import { createServerAvailability } from '../../plugin/createServerAvailability.js';
-import { decide, RequestFailure, withRetry, type Failure, type RetrySettings } from '../../plugin/retryPolicy.js';
+import { createServerAvailability } from '../../plugin/network/createServerAvailability.js';
+import { decide, RequestFailure, withRetry, type Failure, type RetrySettings } from '../../plugin/network/retryPolicy.js';
 import { S3UploadError } from '../../plugin/S3UploadError.js';
 
 const settings: RetrySettings = { retryDelays: [0, 100, 200], expiryMarginMs: 60_000, maxResigns: 2, serverOutageMs: 60_000 };

@@ -10,7 +10,7 @@ import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
 import Dashboard from '@uppy/dashboard';
 import GoldenRetriever from '@uppy/golden-retriever';
-import { createHashPool } from '../../../plugin/createHashPool.js';
+import { createHashPool } from '../../../plugin/hashing/createHashPool.js';
 import { S3ResumableUpload } from '../../../plugin/index.js';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';

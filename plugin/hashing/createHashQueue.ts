@@ -1,4 +1,4 @@
-import { createMd5Lanes, type Md5Lanes } from './createMd5Lanes.js';
+import { createMd5Lanes, type Md5Lanes } from '../md5/createMd5Lanes.js';
 import { hashInLanes, type LaneDigest } from './hashInLanes.js';
 import { readBlob } from './readBlob.js';
 

@@ -4,7 +4,7 @@
  * network, and when to give up with which error. Every retry is bounded.
  */
 import type { ServerAvailability } from './createServerAvailability.js';
-import { S3UploadError } from './S3UploadError.js';
+import { S3UploadError } from '../S3UploadError.js';
 
 /** One failed request, as the policy sees it. */
 export type Failure =

@@ -1,7 +1,7 @@
 import { createJsMd5 } from './createJsMd5.js';
 import { createMd5, type Md5Hasher } from './createMd5.js';
 import { createSimdMd5 } from './createSimdMd5.js';
-import { blobByobSupported } from './blobByobSupported.js';
+import { blobByobSupported } from '../hashing/blobByobSupported.js';
 import { simdSupported } from './simdSupported.js';
 
 /**

@@ -1,5 +1,5 @@
-import { createJsMd5 } from './createJsMd5.js';
-import { toDigest, type Digest } from './digest.js';
+import { createJsMd5 } from '../md5/createJsMd5.js';
+import { toDigest, type Digest } from '../md5/digest.js';
 
 /**
  * The ETag S3 gives a multipart object: the MD5 of the parts' binary MD5s, then `-` and the number

@@ -1,4 +1,4 @@
-import { choosePartSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../contract.js';
+import { choosePartSize, MAX_PART_SIZE, MIN_PART_SIZE } from '../../contract.js';
 
 /** One part of a file: bytes `[start, end)`. */
 export interface PlannedPart {

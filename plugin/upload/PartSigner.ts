@@ -1,7 +1,7 @@
-import type { BatchPartRequest, BatchSignResponse } from '../contract.js';
-import type { Digest } from './digest.js';
+import type { BatchPartRequest, BatchSignResponse } from '../../contract.js';
+import type { Digest } from '../md5/digest.js';
 import type { PlannedPart } from './planParts.js';
-import { isStale, RequestFailure, type RetrySettings } from './retryPolicy.js';
+import { isStale, RequestFailure, type RetrySettings } from '../network/retryPolicy.js';
 
 /** A presigned part URL with the time it stops working (by our clock, from when we asked). */
 export interface SignedPart {

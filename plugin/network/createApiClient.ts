@@ -10,7 +10,7 @@ import {
   type ListedPart,
   type ParamsQuery,
   type ParamsResponse,
-} from '../contract.js';
+} from '../../contract.js';
 import type { ServerAvailability } from './createServerAvailability.js';
 import { RequestFailure, withRetry, type RetryOptions } from './retryPolicy.js';
 

@@ -1,11 +1,11 @@
 import { createHashQueue } from './createHashQueue.js';
-import { createMd5Lanes, md5Implementations, type Md5Fallback } from './createMd5Lanes.js';
-import { toDigest, type Digest } from './digest.js';
-import type { HashAnswer, HashRequest, WorkerReady } from './md5Worker.js';
-import { SIMD_MD5_LANES } from './createSimdMd5.js';
+import { createMd5Lanes, md5Implementations, type Md5Fallback } from '../md5/createMd5Lanes.js';
+import { toDigest, type Digest } from '../md5/digest.js';
+import type { HashAnswer, HashRequest, WorkerReady } from '../md5Worker.js';
+import { SIMD_MD5_LANES } from '../md5/createSimdMd5.js';
 import type { LaneDigest } from './hashInLanes.js';
 import { blobByobSupported } from './blobByobSupported.js';
-import { simdSupported } from './simdSupported.js';
+import { simdSupported } from '../md5/simdSupported.js';
 
 /** Hashes parts off the main thread, a few at a time, in the order they were asked for. */
 export interface HashPool {
@@ -70,7 +70,7 @@ export interface HashPoolOptions {
   depth?: number;
 }
 
-export const defaultCreateWorker = (): Worker => new Worker(new URL('./md5Worker.js', import.meta.url), { type: 'module' });
+export const defaultCreateWorker = (): Worker => new Worker(new URL('../md5Worker.js', import.meta.url), { type: 'module' });
 
 interface Job {
   blob: Blob;

@@ -1,17 +1,17 @@
-import type { ListedPart } from '../contract.js';
-import type { ApiClient } from './createApiClient.js';
-import type { HashPool } from './createHashPool.js';
-import type { RequestLimiter } from './createRequestLimiter.js';
-import type { FileCounters } from './counters.js';
-import { unquoteETag, type Digest } from './digest.js';
-import { multipartETag, multipartETagForm } from './multipartETag.js';
+import type { ListedPart } from '../../contract.js';
+import type { ApiClient } from '../network/createApiClient.js';
+import type { HashPool } from '../hashing/createHashPool.js';
+import type { RequestLimiter } from '../network/createRequestLimiter.js';
+import type { FileCounters } from '../counters.js';
+import { unquoteETag, type Digest } from '../md5/digest.js';
+import { multipartETag, multipartETagForm } from './multipartETagOfDigests.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
 import { planHashRuns } from './planHashRuns.js';
 import { planParts, type PlannedPart } from './planParts.js';
-import { putToS3, type PutToS3 } from './putToS3.js';
-import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from './retryPolicy.js';
-import { S3UploadError } from './S3UploadError.js';
-import { PUT_PROGRESS_INTERVAL_MS, type PutOutcome, type UnstampedTimelineEvent } from './TimelineEvent.js';
+import { putToS3, type PutToS3 } from '../network/putToS3.js';
+import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from '../network/retryPolicy.js';
+import { S3UploadError } from '../S3UploadError.js';
+import { PUT_PROGRESS_INTERVAL_MS, type PutOutcome, type UnstampedTimelineEvent } from '../TimelineEvent.js';
 
 /** The part size when neither the plugin's `partSize` nor the middleware's answer sets one. */
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
