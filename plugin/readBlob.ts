@@ -4,7 +4,7 @@
  *
  * Read with a BYOB reader into that one buffer, going back and forth: the default reader hands
  * each chunk (64 KiB–2 MiB) in a new ArrayBuffer whose fresh pages fault in, then are freed; BYOB
- * made a hashing worker 18–23% faster (bench/profileMd5.ts, with the earlier hash-wasm MD5).
+ * made a hashing worker 18–23% faster (bench/studies/profileMd5.ts, with the earlier hash-wasm MD5).
  * Buffers of 1–2 MiB, or a second one read ahead, left the worker waiting on Chromium's data pipe
  * (−5–10%); gathering the default reader's chunks (an extra copy), `blob.arrayBuffer()` and
  * FileReaderSync (the whole part held) were slower. Now, with createMd5 (Chromium 150, 2 cores,
@@ -40,7 +40,7 @@ export function readBlob(blob: Blob): BlobReading {
   }
   // Never a read past the blob's end: each asks (`min`) for exactly what it can get, and the
   // reading ends when `blob.size` bytes came, not on the stream's close. In Chromium 150 a BYOB
-  // read still waiting when the stream closed now and then never settled (bench/profileMd5.ts
+  // read still waiting when the stream closed now and then never settled (bench/studies/profileMd5.ts
   // hung 3 times in ~20 runs, stuck after the part's last byte); read this way, 4,800 parts ran clean.
   let left = blob.size;
   const read = (buffer: ArrayBuffer) => {
