@@ -1,9 +1,10 @@
 /**
  * What `npm run bench` leaves behind once it has measured: bench/results/latest.json (every round),
- * latest.md (the table) with one SVG chart per benchmark beside it, and with `readme`, the same table
- * and charts in README.md's performance section; then a line per missed target.
+ * latest.md (the table) with one SVG chart per benchmark beside it; then a line per missed target.
+ * README.md and docs/performance.md link to these files and show some of the charts; nothing here
+ * writes into them.
  *
- * `node --import tsx bench/report/writeBenchReport.ts [--readme]` writes them again from latest.json
+ * `node --import tsx bench/report/writeBenchReport.ts` writes them again from latest.json
  * (after a change to the charts or the table, without measuring again).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,18 +24,13 @@ export interface BenchRun {
 
 export interface BenchReportOptions {
   /**
-   * Also put the table and the charts into README.md, between its bench markers.
-   * @default false
-   */
-  readme?: boolean;
-  /**
    * Write latest.json too (not when it is what the report is made from).
    * @default true
    */
   json?: boolean;
 }
 
-export async function writeBenchReport(run: BenchRun, { readme = false, json = true }: BenchReportOptions = {}): Promise<void> {
+export async function writeBenchReport(run: BenchRun, { json = true }: BenchReportOptions = {}): Promise<void> {
   const { sections, minutes } = run;
   const day = run.measuredAt.slice(0, 10);
   const header =
@@ -51,22 +47,14 @@ export async function writeBenchReport(run: BenchRun, { readme = false, json = t
   }
   const charts = await writeCharts(sections, results, `npm run bench, ${day}`);
   await writeFile(new URL('latest.md', results), formatMarkdown(sections, header, charts));
-  if (readme) {
-    const path = new URL('../../README.md', import.meta.url);
-    const text = await readFile(path, 'utf8');
-    const block = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
-    if (!block.test(text)) throw new Error('README.md has no <!-- bench:start --> … <!-- bench:end --> block');
-    const table = formatMarkdown(sections, header, Object.fromEntries(Object.entries(charts).map(([id, file]) => [id, `bench/results/${file}`])));
-    await writeFile(path, text.replace(block, (_, start: string, end: string) => `${start}${table}${end}`));
-  }
   const ratios = sections.flatMap((section) => section.ratios.filter((ratio) => ratio.min !== undefined || ratio.max !== undefined));
   const missed = ratios.filter((ratio) => !ratio.met);
   console.log(`${header}\nTargets met: ${ratios.length - missed.length} of ${ratios.length}${missed.map((ratio) => `\n  missed: ${ratio.name} = ${ratio.value.toFixed(2)}`).join('')}`);
   const chartFiles = Object.values(charts).map((file) => `bench/results/${file}`);
-  console.log(`Written: ${json ? 'bench/results/latest.json, ' : ''}bench/results/latest.md, ${chartFiles.join(', ')}${readme ? ', README.md' : ''}`);
+  console.log(`Written: ${json ? 'bench/results/latest.json, ' : ''}bench/results/latest.md, ${chartFiles.join(', ')}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const run = JSON.parse(await readFile(new URL('../results/latest.json', import.meta.url), 'utf8')) as BenchRun;
-  await writeBenchReport(run, { readme: process.argv.includes('--readme'), json: false });
+  await writeBenchReport(run, { json: false });
 }

@@ -1,11 +1,10 @@
 /**
  * `npm run bench`: every benchmark on this machine, each comparison side by side in one run
  * (contenders alternated, several rounds), medians and ratios printed, and the results written
- * to bench/results/latest.json and latest.md (the table the README shows), with one SVG chart per
+ * to bench/results/latest.json and latest.md (the tables docs/performance.md links to), with one SVG chart per
  * benchmark beside them (bench/report/writeCharts.ts).
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
- * runs some of them (ids: signing, md5, bigFile, bigFile50ms, smallFiles, memory);
- * `npm run bench -- --readme` also puts the table and the charts into README.md's performance section.
+ * runs some of them (ids: signing, md5, bigFile, bigFile50ms, smallFiles, memory).
  *
  * The MD5 benchmark and the 512 MiB loopback race run in every engine, side by side (Chromium,
  * Firefox ESR, WebKitGTK: sections md5, md5Firefox, md5WebKit, bigFile, bigFileFirefox,
@@ -99,4 +98,4 @@ try {
   await local?.stop();
 }
 
-await writeBenchReport({ measuredAt: new Date().toISOString(), minutes: (Date.now() - started) / 60_000, sections }, { readme: process.argv.includes('--readme') });
+await writeBenchReport({ measuredAt: new Date().toISOString(), minutes: (Date.now() - started) / 60_000, sections });
