@@ -1,7 +1,7 @@
 /**
  * A real S3 on this machine: a single-node Ceph (one monitor, one OSD, no manager) with its
  * radosgw S3 gateway on 127.0.0.1, all in one throw-away folder, stopped by PID.
- * What worked here, and the startup races handled below, are in ../shared/FACTS.md §4.
+ * How it is set up, and the startup races handled below, are in docs/local-s3.md.
  */
 import { CreateBucketCommand, GetBucketCorsCommand, ListBucketsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
 import { s3ClientConfig } from './s3ClientConfig.js';
@@ -112,7 +112,7 @@ run dir = ${dir}/run
 admin socket = ${dir}/run/$name.asok
 pid file = ${dir}/run/$name.pid
 log file = ${dir}/log/$name.log
-# The OSD is placed in CRUSH by hand below; letting it do so races a fresh monitor (FACTS §4).
+# The OSD is placed in CRUSH by hand below; letting it do so races a fresh monitor.
 osd crush update on start = false
 osd class update on start = false
 osd objectstore = ${objectStore}
@@ -243,7 +243,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
     await writeFile(conf, cephConf(dir, fsid, monPort, rgwPort, objectStore));
 
     // Monitor. A client that talks to it before it has won its election is refused with
-    // "wrong fsid" (FACTS §4): wait for "leader" on its admin socket first.
+    // "wrong fsid": wait for "leader" on its admin socket first.
     log(`starting the monitor, in ${dir}`);
     await exec('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
     await exec('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);

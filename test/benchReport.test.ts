@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { alternate, measurement, median, medianIndex, ratio, ratioOf, type Trace } from '../bench/benchReport.js';
-import { formatMarkdown } from '../bench/formatMarkdown.js';
-import { medianRoundTrace } from '../bench/medianRoundTrace.js';
+import { alternate, measurement, median, medianIndex, ratio, ratioOf, type Trace } from '../bench/report/benchReport.js';
+import { formatMarkdown } from '../bench/report/formatMarkdown.js';
+import { medianRoundTrace } from '../bench/charts/medianRoundTrace.js';
 
 describe('benchReport', () => {
   it('takes the median of odd and even counts', () => {

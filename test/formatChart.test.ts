@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import type { BenchSection } from '../bench/benchReport.js';
-import { formatChart } from '../bench/formatChart.js';
-import { niceTicks } from '../bench/niceTicks.js';
-import { rateOverTime } from '../bench/rateOverTime.js';
-import { stripPanel } from '../bench/stripPanel.js';
-import { svgElement } from '../bench/svgElement.js';
+import type { BenchSection } from '../bench/report/benchReport.js';
+import { formatChart } from '../bench/charts/formatChart.js';
+import { niceTicks } from '../bench/charts/niceTicks.js';
+import { rateOverTime } from '../bench/charts/rateOverTime.js';
+import { stripPanel } from '../bench/charts/stripPanel.js';
+import { svgElement } from '../bench/charts/svgElement.js';
 
 const MiB = 1024 * 1024;
 const { sections } = JSON.parse(await readFile(new URL('./fixtures/benchResults.json', import.meta.url), 'utf8')) as { sections: BenchSection[] };

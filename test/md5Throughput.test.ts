@@ -6,8 +6,8 @@
  * these machines are shared.
  */
 import { expect, it } from 'vitest';
-import { formatSection } from '../bench/formatSection.js';
-import { benchMd5 } from '../bench/md5Throughput.js';
+import { formatSection } from '../bench/report/formatSection.js';
+import { benchMd5 } from '../bench/suites/md5Throughput.js';
 
 it('hashes the same parts to the same digests in the worker pool and the in-memory workers as node:crypto', { timeout: 60_000 }, async () => {
   const section = await benchMd5({ rounds: 1, totalMiB: 16, partMiB: 8, log: () => {} });

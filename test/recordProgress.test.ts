@@ -1,6 +1,6 @@
-/** The upload page's pace recorder (bench/uploadPage/recordProgress.ts), on a fake clock. */
+/** The upload page's pace recorder (bench/pages/uploadPage/recordProgress.ts), on a fake clock. */
 import { afterEach, expect, it, vi } from 'vitest';
-import { recordProgress } from '../bench/uploadPage/recordProgress.js';
+import { recordProgress } from '../bench/pages/uploadPage/recordProgress.js';
 
 afterEach(() => {
   vi.useRealTimers();

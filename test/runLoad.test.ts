@@ -1,7 +1,7 @@
 /** The benchmark's load generator counts what it sees: answers by status, failed checks as errors, latencies in order. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { paths, type CreateMultipartResponse } from '../contract.js';
-import { runLoad } from '../bench/runLoad.js';
+import { runLoad } from '../bench/harness/runLoad.js';
 import { callApi } from './helpers/callApi.js';
 import { startTestServer, type TestServer } from './helpers/testServer.js';
 

@@ -5,7 +5,7 @@
  * machines are shared.
  */
 import { expect, inject, it } from 'vitest';
-import { benchSigningLoad } from '../bench/signingLoad.js';
+import { benchSigningLoad } from '../bench/suites/signingLoad.js';
 
 it('holds the batch signing route at its peak without an error, and refuses every flooded body', { timeout: 60_000 }, async () => {
   const lines: string[] = [];

@@ -5,8 +5,8 @@
  * passed its check. Figures are printed, not asserted: these machines are shared.
  */
 import { expect, inject, it } from 'vitest';
-import { formatSection } from '../bench/formatSection.js';
-import { benchSigningThroughput } from '../bench/signingThroughput.js';
+import { formatSection } from '../bench/report/formatSection.js';
+import { benchSigningThroughput } from '../bench/suites/signingThroughput.js';
 
 it('measures the batch and single-part routes through Express, node:http and the Web handler, a baseline revision and a Companion-style route, all answering every request right', { timeout: 90_000 }, async () => {
   const section = await benchSigningThroughput({ s3: inject('s3'), rounds: 1, secondsPerRun: 0.3, warmUpSeconds: 0.1, baseline: 'HEAD', log: () => {} });

@@ -11,12 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { benchBigFile } from '../bench/benchBigFile.js';
-import { benchSmallFiles } from '../bench/benchSmallFiles.js';
-import { benchUploadMemory } from '../bench/benchUploadMemory.js';
-import { formatSection } from '../bench/formatSection.js';
-import { startUploadBench, type UploadBench } from '../bench/startUploadBench.js';
-import { writeRandomFile } from '../bench/writeRandomFile.js';
+import { benchBigFile } from '../bench/suites/benchBigFile.js';
+import { benchSmallFiles } from '../bench/suites/benchSmallFiles.js';
+import { benchUploadMemory } from '../bench/suites/benchUploadMemory.js';
+import { formatSection } from '../bench/report/formatSection.js';
+import { startUploadBench, type UploadBench } from '../bench/harness/startUploadBench.js';
+import { writeRandomFile } from '../bench/harness/writeRandomFile.js';
 import { createTestS3Client } from './helpers/testServer.js';
 
 const MiB = 1024 * 1024;

@@ -176,7 +176,7 @@ export async function cleanupStaleUploads(options: CleanupStaleUploadsOptions): 
     } catch (error) {
       signal?.throwIfAborted();
       const code = s3ErrorCode(error);
-      // Completed or aborted since it was listed. radosgw says NoSuchKey for NoSuchUpload elsewhere (FACTS §2).
+      // Completed or aborted since it was listed. radosgw says NoSuchKey for NoSuchUpload elsewhere (docs/s3-behaviour.md).
       if (code === 'NoSuchUpload' || code === 'NoSuchKey') return { ...upload, outcome: 'gone' };
       return { ...upload, outcome: 'failed', error: errorText(error) };
     }

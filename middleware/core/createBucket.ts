@@ -108,7 +108,7 @@ export function createBucket(client: S3Client, name: string, presigner: Presigne
         if (mapped.code === 's3_error') await assertUploadExists(key, uploadId);
         throw mapped;
       }
-      // radosgw answers Complete with an empty ETag (FACTS §2), or a bare one when the upload was
+      // radosgw answers Complete with an empty ETag (docs/s3-behaviour.md), or a bare one when the upload was
       // already completed; HeadObject has it.
       const etag = quoteETag(result.ETag) ?? (await bucket.headETag(key));
       const location = result.Location || (await bucket.objectUrl(key));

@@ -48,7 +48,7 @@ interface Target {
 
 /**
  * One reused SigV4 signer for the bucket. `getSignedUrl` builds and runs the SDK's whole middleware
- * stack on every call (about 95% of its cost, FACTS §3); here the bucket's endpoint is resolved once
+ * stack on every call, nearly all of its cost (docs/s3-behaviour.md#signing-cost); here the bucket's endpoint is resolved once
  * through the same SDK rules and each URL costs one signature (the daily signing key is cached by
  * the signer). Unlike the SDK's S3 presigner, Content-Type is signed on PUTs, so a client cannot
  * store an object under another media type than the one that was allowed.

@@ -11,7 +11,7 @@ export function s3ErrorCode(error: unknown): string | undefined {
 /**
  * Turns an S3 failure into an {@link UploadError}: the client gets a stable code and a sentence,
  * the S3 error stays in `cause`. radosgw answers ListParts on an aborted upload with `NoSuchKey`
- * instead of `NoSuchUpload` (FACTS §2), so both mean "no such upload" here.
+ * instead of `NoSuchUpload` (docs/s3-behaviour.md), so both mean "no such upload" here.
  */
 export function mapS3Error(error: unknown, action: string): UploadError {
   switch (s3ErrorCode(error)) {

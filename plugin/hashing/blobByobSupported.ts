@@ -3,7 +3,7 @@ let answer: boolean | undefined;
 /**
  * Whether this engine's `Blob.stream()` is a byte stream with a BYOB reader (feature detection; no
  * engine is named). Chromium's and Firefox's are; WebKit's (WebKitGTK 2.50) is not, and where byte
- * streams are switched on there it ignores `read(view, { min })` (FACTS §6).
+ * streams are switched on there it ignores `read(view, { min })` (docs/browser-engines.md).
  */
 export function blobByobSupported(): boolean {
   if (answer === undefined) {

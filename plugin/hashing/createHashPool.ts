@@ -52,18 +52,18 @@ export interface HashPoolOptions {
    *
    * Without a BYOB reader (WebKit) reading, not hashing, is what costs: each open Blob stream is
    * fed by WebKit's network process, and 8 lanes and 2 read ahead in each of 2 workers (20 streams)
-   * doubled its CPU per MB over one stream at a time (~11 against ~6 ms/MB; the web content
-   * process ~8–17 against ~7–12), for no more MB/s (bench/probeBlobRead.ts, bench:md5 --engine=webkit).
-   * One lane and no read ahead keep each worker to one stream; its one-lane MD5 hashes ~400 MB/s
-   * there, several times what WebKit reads.
+   * about doubled its CPU per MB over one stream at a time, for no more MB/s
+   * (bench/studies/probeBlobRead.ts, bench:md5 --engine=webkit).
+   * One lane and no read ahead keep each worker to one stream; its one-lane MD5 hashes
+   * several times what WebKit reads there.
    * @default 8 with SIMD and a BYOB reader, else 1
    */
   lanes?: number;
   /**
    * Jobs a worker is given at a time: its lanes and a few more, whose reading starts at once so
    * Chromium opens those parts and fills their data pipes while the lanes hash (one 256 KiB buffer
-   * and open stream each). With one lane, 2 workers hashed 3–7% faster with 8 MiB parts and 9% with
-   * 5 MiB parts given 2 rather than 1 (bench/profileMd5.ts). Without a BYOB reader on Blob streams
+   * and open stream each). With one lane, 2 workers hashed a little faster
+   * given 2 rather than 1 (bench/studies/profileMd5.ts). Without a BYOB reader on Blob streams
    * (WebKit), 1: see `lanes`.
    * @default lanes + 2, or 1 without a BYOB reader
    */

@@ -4,12 +4,11 @@
  *
  * Read with a BYOB reader into that one buffer, going back and forth: the default reader hands
  * each chunk (64 KiB–2 MiB) in a new ArrayBuffer whose fresh pages fault in, then are freed; BYOB
- * made a hashing worker 18–23% faster (bench/profileMd5.ts, with the earlier hash-wasm MD5).
+ * made a hashing worker faster (bench/studies/profileMd5.ts, with the earlier hash-wasm MD5).
  * Buffers of 1–2 MiB, or a second one read ahead, left the worker waiting on Chromium's data pipe
- * (−5–10%); gathering the default reader's chunks (an extra copy), `blob.arrayBuffer()` and
- * FileReaderSync (the whole part held) were slower. Now, with createMd5 (Chromium 150, 2 cores,
- * 8 MiB parts), a worker spends ~1.5 ms of CPU per MB, ~1.3 of it in MD5, and hashes a File at
- * 530–610 MB/s; 2 workers 650–740 MB/s, node:crypto ~750 over bytes in memory.
+ * (slower); gathering the default reader's chunks (an extra copy), `blob.arrayBuffer()` and
+ * FileReaderSync (the whole part held) were slower. Now, with createMd5, most of a worker's CPU goes to the MD5
+ * itself, not to reading (figures in docs/performance.md).
  *
  * {@link readBlob} starts reading at once, so a worker can open its next part while it hashes
  * the current one (see createHashQueue.ts). Where a Blob's stream is not a byte stream (no BYOB
@@ -39,9 +38,9 @@ export function readBlob(blob: Blob): BlobReading {
     return defaultReading(stream.getReader());
   }
   // Never a read past the blob's end: each asks (`min`) for exactly what it can get, and the
-  // reading ends when `blob.size` bytes came, not on the stream's close. In Chromium 150 a BYOB
-  // read still waiting when the stream closed now and then never settled (bench/profileMd5.ts
-  // hung 3 times in ~20 runs, stuck after the part's last byte); read this way, 4,800 parts ran clean.
+  // reading ends when `blob.size` bytes came, not on the stream's close. In Chromium a BYOB
+  // read still waiting when the stream closed now and then never settled (bench/studies/profileMd5.ts
+  // hung, stuck after the part's last byte); read this way, it has not happened again.
   let left = blob.size;
   const read = (buffer: ArrayBuffer) => {
     const length = Math.min(CHUNK, left);
@@ -50,7 +49,7 @@ export function readBlob(blob: Blob): BlobReading {
   let pending = left > 0 ? read(spare.pop() ?? new ArrayBuffer(CHUNK)) : undefined;
   let held: ArrayBuffer | undefined; // the buffer of the chunk last handed out
   // No `reader.cancel()` at the end: the stream closes by itself once its bytes are read, and
-  // cancelling took ~1 ms a part in the worker's CPU profile.
+  // cancelling showed as a cost per part in the worker's CPU profile.
   const finish = () => {
     if (held && spare.length < SPARE) spare.push(held);
     held = undefined;

@@ -9,10 +9,10 @@
  * dependency; and nothing here is compiled at run time (no `eval`, no `new Function`, which the
  * same CSP forbids). The steps take their constants, words and rotations from that table, in four
  * loops (one per round, its mix written out) of four steps each, so that the words turn by name
- * rather than by assignment: in Chromium that ran 1.15–1.35× as fast as one step per iteration
- * with the words reassigned, and 5–8× as fast as with the steps as small helper functions. The
- * input is read straight from the caller's bytes. Slower than WebAssembly (README.md, "Strict
- * Content-Security-Policy"), but correct: test/plugin/createMd5.test.ts checks it against
+ * rather than by assignment: in Chromium that ran faster than one step per iteration
+ * with the words reassigned, and several times as fast as with the steps as small helper functions
+ * (docs/performance.md). The input is read straight from the caller's bytes. Slower than WebAssembly
+ * (docs/plugin.md, "Strict Content-Security-Policy"), but correct: test/plugin/createMd5.test.ts checks it against
  * node:crypto as it checks createMd5.
  */
 import type { Md5Hasher } from './createMd5.js';

@@ -3,7 +3,7 @@ import { RequestFailure } from './retryPolicy.js';
 export interface PutToS3 {
   url: string;
   headers: Record<string, string>;
-  /** The part's `File.slice`: Blob bodies stay fast where ArrayBuffers slow down (FACTS §3). */
+  /** The part's `File.slice`: Blob bodies stay fast; Chromium copies an in-memory body on the page's main thread (docs/performance.md). */
   body: Blob;
   signal: AbortSignal;
   /** Bytes of the body sent so far. */

@@ -19,7 +19,7 @@ export interface HashRunsOptions {
  * for yet) cut into batches of one run per lane, a run being consecutive parts read through one
  * stream (HashPool.md5Parts). Chromium gives each Blob stream a new 2 MiB data pipe whose pages
  * fault in as the browser fills it, so a run of 4 parts costs a quarter of the faults of 4 streams
- * (bench/profileMd5.ts: ~59 faults/MB with 8 MiB parts alone, ~14 in runs of 4). But a lane hashes
+ * (bench/studies/profileMd5.ts). But a lane hashes
  * its run's parts one after another, so the first batch has runs of one part (the first PUTs wait
  * on them), the second runs of two, then four, asked for while the earlier ones are hashed.
  * Only whole batches are asked for, except at the file's end, so a worker's lanes fill together.

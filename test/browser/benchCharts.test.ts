@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { BenchSection } from '../../bench/benchReport.js';
-import { formatChart } from '../../bench/formatChart.js';
+import type { BenchSection } from '../../bench/report/benchReport.js';
+import { formatChart } from '../../bench/charts/formatChart.js';
 import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 
 let browser: Browser;

@@ -1,6 +1,6 @@
 /**
- * An app with bearer tokens and a per-user rate limit in front of the middleware, in every engine, as the README's
- * security model shows: the plugin's `headers` function gives every call to the middleware the
+ * An app with bearer tokens and a per-user rate limit in front of the middleware, in every engine, as docs/security.md
+ * shows: the plugin's `headers` function gives every call to the middleware the
  * token (and S3 never sees it), the token decides the user and so the prefix, no token is a 403,
  * and a user over the limit gets 429s that the plugin waits out.
  */

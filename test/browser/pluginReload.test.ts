@@ -157,7 +157,7 @@ forEachEngine((engine) => {
     );
   });
 
-  // FACTS §6: under automation WebKit's IndexedDB refuses to store a Blob ("Error preparing
+  // Under automation WebKit's IndexedDB refuses to store a Blob ("Error preparing
   // Blob/File data"), so Golden Retriever cannot keep even a small file there: it comes back as
   // a ghost and is selected again, as a bigger file is everywhere.
   const keepsBlobs = engine.engine !== 'webkit';

@@ -6,7 +6,7 @@
  *
  * Each page is a WebDriver session of its own (its own MiniBrowser, an ephemeral profile). What
  * classic WebDriver cannot do here: intercept requests, throttle or take the page offline, read
- * console logs. Under `--automation`, IndexedDB cannot store a Blob (FACTS §6).
+ * console logs. Under `--automation`, IndexedDB cannot store a Blob (docs/browser-engines.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { remote } from 'webdriverio';
