@@ -9,7 +9,7 @@ import { createRequestLimiter, type RequestLimiter } from './network/createReque
 import { createServerAvailability } from './network/createServerAvailability.js';
 import { DEFAULT_PART_SIZE, FileUpload, type MultipartState, type UploadResult, type UploadServices } from './upload/FileUpload.js';
 import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
-import type { RetrySettings } from './network/retryPolicy.js';
+import type { RetrySettings } from './network/decideRetry.js';
 import { S3UploadError } from './S3UploadError.js';
 import type { TimelineEvent, UnstampedTimelineEvent } from './TimelineEvent.js';
 

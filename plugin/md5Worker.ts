@@ -14,7 +14,8 @@
  * fills their data pipes while the lanes hash.
  */
 import { createHashQueue } from './hashing/createHashQueue.js';
-import { createMd5Lanes, md5Implementations, type Md5Fallback } from './md5/createMd5Lanes.js';
+import { hashingMd5Implementations } from './hashing/hashingMd5Implementations.js';
+import { createMd5Lanes, type Md5Fallback } from './md5/createMd5Lanes.js';
 
 export interface HashRequest {
   id: number;
@@ -30,7 +31,7 @@ export type WorkerReady = { ready: true; fallback?: Md5Fallback } | { ready: fal
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 let fallback: Md5Fallback | undefined;
-const md5 = createMd5Lanes(md5Implementations, (taken) => (fallback = taken));
+const md5 = createMd5Lanes(hashingMd5Implementations, (taken) => (fallback = taken));
 const hash = createHashQueue(() => md5);
 md5.then(
   () => scope.postMessage({ ready: true, fallback } satisfies WorkerReady),

@@ -1,5 +1,6 @@
 import { createHashQueue } from './createHashQueue.js';
-import { createMd5Lanes, md5Implementations, type Md5Fallback } from '../md5/createMd5Lanes.js';
+import { createMd5Lanes, type Md5Fallback } from '../md5/createMd5Lanes.js';
+import { hashingMd5Implementations } from './hashingMd5Implementations.js';
 import { toDigest, type Digest } from '../md5/digest.js';
 import type { HashAnswer, HashRequest, WorkerReady } from '../md5Worker.js';
 import { SIMD_MD5_LANES } from '../md5/createSimdMd5.js';
@@ -156,7 +157,7 @@ function workerHasher(worker: Worker, depth: number, startTimeout: number, event
 
 /** Hashes on the main thread, as a worker would, with the fastest MD5 that starts here. */
 function mainThreadHasher(depth: number, onMd5Fallback: (fallback: Md5Fallback) => void): Hasher {
-  return { depth, run: createHashQueue(() => createMd5Lanes(md5Implementations, onMd5Fallback)), stop() {} };
+  return { depth, run: createHashQueue(() => createMd5Lanes(hashingMd5Implementations, onMd5Fallback)), stop() {} };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */

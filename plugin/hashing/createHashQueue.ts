@@ -1,4 +1,5 @@
 import { createMd5Lanes, type Md5Lanes } from '../md5/createMd5Lanes.js';
+import { hashingMd5Implementations } from './hashingMd5Implementations.js';
 import { hashInLanes, type LaneDigest } from './hashInLanes.js';
 import { readBlob } from './readBlob.js';
 
@@ -10,7 +11,7 @@ import { readBlob } from './readBlob.js';
  * queued behind others is opened while they are hashed. An MD5 worker runs one; the pool's
  * main-thread fallback too. `createHasher` chooses the MD5 (tests pin one).
  */
-export function createHashQueue(createHasher: () => Promise<Md5Lanes> = createMd5Lanes): (blob: Blob, sizes?: readonly number[]) => Array<Promise<LaneDigest>> {
+export function createHashQueue(createHasher: () => Promise<Md5Lanes> = () => createMd5Lanes(hashingMd5Implementations)): (blob: Blob, sizes?: readonly number[]) => Array<Promise<LaneDigest>> {
   let hash: ReturnType<typeof hashInLanes> | undefined;
   return (blob, sizes = [blob.size]) => {
     hash ??= hashInLanes(createHasher());

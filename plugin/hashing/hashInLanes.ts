@@ -1,4 +1,4 @@
-import type { Md5Lanes } from '../md5/createMd5Lanes.js';
+import type { Md5Lanes } from '../md5/Md5Lanes.js';
 import type { BlobReading } from './readBlob.js';
 
 /** A segment's MD5, and the hashing time it is charged with (see {@link hashInLanes}). */

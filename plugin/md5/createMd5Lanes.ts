@@ -1,32 +1,10 @@
 import { createJsMd5 } from './createJsMd5.js';
 import { createMd5, type Md5Hasher } from './createMd5.js';
 import { createSimdMd5 } from './createSimdMd5.js';
-import { blobByobSupported } from '../hashing/blobByobSupported.js';
 import { simdSupported } from './simdSupported.js';
+import type { Md5Lanes } from './Md5Lanes.js';
 
-/**
- * MD5s advanced side by side, one per lane: the shape hashInLanes drives. A lane runs one digest at
- * a time: `init`, then `update` as long as input comes (each call takes what the lane has room
- * for), `hash` whenever lanes are full, `digest` at the end of the input.
- */
-export interface Md5Lanes {
-  /** How many digests advance together. */
-  readonly lanes: number;
-  /** Starts a digest in `lane` (0 to lanes − 1), dropping what the lane held. */
-  init(lane: number): void;
-  /** Takes as many bytes of `data` as `lane` has room for now (all of them after `hash()` drained it); answers how many. */
-  update(lane: number, data: Uint8Array): number;
-  /** Bytes `lane` holds that are not hashed yet. */
-  held(lane: number): number;
-  /**
-   * Hashes the whole 64-byte blocks the lanes hold, all lanes at once, as many as the lane holding
-   * fewest (of those holding any) has: that lane keeps less than a block, the others the rest.
-   * Answers the blocks hashed per lane (0: no lane held a whole block).
-   */
-  hash(): number;
-  /** The MD5 of the bytes given to `lane` since `init` (16 bytes, a new array); the lane starts over. */
-  digest(lane: number): Uint8Array;
-}
+export type { Md5Lanes } from './Md5Lanes.js';
 
 /** How to make an {@link Md5Lanes}: the first that works here is used. */
 export interface Md5Implementation {
@@ -38,12 +16,10 @@ export interface Md5Implementation {
 
 /**
  * MD5 implementations, fastest first: eight lanes of WebAssembly SIMD, the one-lane WebAssembly
- * MD5, then plain JavaScript (createJsMd5) for where WebAssembly can't compile. The lanes only pay
- * where Blob streams have a BYOB reader: without one (WebKit) the pool reads one part at a time
- * per worker (createHashPool's `lanes`), which the one-lane MD5 hashes faster than one lane of eight.
+ * MD5, then plain JavaScript (createJsMd5) for where WebAssembly can't compile.
  */
 export const md5Implementations: readonly Md5Implementation[] = [
-  { name: 'wasm-simd', supported: () => simdSupported() && blobByobSupported(), create: createSimdMd5 },
+  { name: 'wasm-simd', supported: simdSupported, create: createSimdMd5 },
   { name: 'wasm-1', supported: () => typeof WebAssembly === 'object', create: async () => oneLane(await createMd5()) },
   { name: 'js', supported: () => true, create: async () => oneLane(createJsMd5()) },
 ];

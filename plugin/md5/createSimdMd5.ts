@@ -17,7 +17,7 @@
  * Where SIMD does not validate (`WebAssembly.validate`), createMd5Lanes takes createMd5 instead.
  * Checked against node:crypto in test/plugin/createSimdMd5.test.ts.
  */
-import type { Md5Lanes } from './createMd5Lanes.js';
+import type { Md5Lanes } from './Md5Lanes.js';
 import { md5BlocksFunction } from './md5BlocksFunction.js';
 import { MD5_INITIAL_STATE, md5Steps } from './md5Steps.js';
 import { simdMd5BlocksFunction } from './simdMd5BlocksFunction.js';

@@ -12,7 +12,8 @@ import {
   type ParamsResponse,
 } from '../../contract.js';
 import type { ServerAvailability } from './createServerAvailability.js';
-import { RequestFailure, withRetry, type RetryOptions } from './retryPolicy.js';
+import { RequestFailure } from './RequestFailure.js';
+import { withRetry, type RetryOptions } from './withRetry.js';
 
 /** The middleware's routes as calls; each one is retried by the policy and throws `S3UploadError` when it gives up. */
 export interface ApiClient {

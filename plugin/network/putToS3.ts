@@ -1,4 +1,4 @@
-import { RequestFailure } from './retryPolicy.js';
+import { RequestFailure } from './RequestFailure.js';
 
 export interface PutToS3 {
   url: string;

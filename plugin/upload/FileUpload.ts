@@ -9,7 +9,9 @@ import { PartSigner, type SignedPart } from './PartSigner.js';
 import { planHashRuns } from './planHashRuns.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import { putToS3, type PutToS3 } from '../network/putToS3.js';
-import { isStale, RequestFailure, withRetry, type Attempt, type RetryOptions, type RetrySettings } from '../network/retryPolicy.js';
+import { isStale, type RetrySettings } from '../network/decideRetry.js';
+import { RequestFailure } from '../network/RequestFailure.js';
+import { withRetry, type Attempt, type RetryOptions } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
 import { PUT_PROGRESS_INTERVAL_MS, type PutOutcome, type UnstampedTimelineEvent } from '../TimelineEvent.js';
 

@@ -1,7 +1,8 @@
 import type { BatchPartRequest, BatchSignResponse } from '../../contract.js';
 import type { Digest } from '../md5/digest.js';
 import type { PlannedPart } from './planParts.js';
-import { isStale, RequestFailure, type RetrySettings } from '../network/retryPolicy.js';
+import { isStale, type RetrySettings } from '../network/decideRetry.js';
+import { RequestFailure } from '../network/RequestFailure.js';
 
 /** A presigned part URL with the time it stops working (by our clock, from when we asked). */
 export interface SignedPart {

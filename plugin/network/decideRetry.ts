@@ -1,41 +1,11 @@
 /**
- * The whole retry policy of the plugin, in one place: which failures are retried, after which
- * delay, when a URL is signed again, when a part is read and hashed again, when to wait for the
- * network, and when to give up with which error. Every retry is bounded.
+ * The plugin's retry policy, in one place: which failures are retried, after which delay, when a
+ * URL is signed again, when a part is read and hashed again, when to wait for the network or the
+ * upload server, and when to give up with which error. Every retry is bounded. Pure: the loop that
+ * follows its decisions is {@link withRetry}.
  */
-import type { ServerAvailability } from './createServerAvailability.js';
 import { S3UploadError } from '../S3UploadError.js';
-
-/** One failed request, as the policy sees it. */
-export type Failure =
-  /**
-   * No answer: the connection failed, was reset, timed out, or the browser is offline. `stalled`:
-   * the plugin gave up on a PUT during which no byte moved.
-   */
-  | { kind: 'network'; target: 's3' | 'middleware'; stalled?: boolean }
-  /** An HTTP answer that is not a success. `code` is S3's error code or the middleware's. */
-  | { kind: 'http'; target: 's3' | 'middleware'; status: number; code: string; message: string; retryAfterMs?: number }
-  /** S3 stored a part whose ETag is an MD5 other than the one we computed. */
-  | { kind: 'etag-differs'; etag: string }
-  /** S3 accepted a part but the page cannot read its ETag. */
-  | { kind: 'no-etag' }
-  /** A 2xx answer from the middleware that is not its contract. */
-  | { kind: 'invalid-response'; detail: string };
-
-/** Thrown by a request to hand its failure to the policy. */
-export class RequestFailure extends Error {
-  override readonly name = 'RequestFailure';
-  constructor(
-    readonly failure: Failure,
-    /** What was being done, for messages: "part 3", "create the upload". */
-    readonly what: string,
-    /** When the URL used stops being valid (ms since epoch), for S3 requests. */
-    readonly expiresAt?: number,
-    cause?: unknown,
-  ) {
-    super(`${what}: ${failure.kind === 'http' ? `${failure.status} ${failure.code}` : failure.kind}`, { cause });
-  }
-}
+import type { Failure, RequestFailure } from './RequestFailure.js';
 
 export interface RetrySettings {
   /** Delays before each retry, ms; their count bounds the retries of one request. */
@@ -122,7 +92,7 @@ function s3Rejection(failure: Failure & { kind: 'http' }, what: string): S3Uploa
 }
 
 /** Decides what follows a failed request. Pure: the clock and the online state come in. */
-export function decide(
+export function decideRetry(
   error: RequestFailure,
   count: RetryCount,
   context: { now: number; online: boolean; lifetimeMs?: number; partNumber?: number; serverDownSince?: number },
@@ -226,130 +196,4 @@ export function decide(
     action: 'fail',
     error: new S3UploadError(failure.code as never, `The upload server refused to ${what}: ${failure.message}`, { ...details, status }),
   };
-}
-
-/** Resolves after `ms`, or rejects when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Resolves when the browser is back online, or rejects when `signal` aborts. */
-export function waitUntilOnline(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    if (navigator.onLine) return resolve();
-    const done = () => {
-      window.removeEventListener('online', onOnline);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onOnline = () => {
-      done();
-      resolve();
-    };
-    const onAbort = () => {
-      done();
-      reject(signal.reason);
-    };
-    window.addEventListener('online', onOnline);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine;
-
-/** What `withRetry` tells each attempt. */
-export interface Attempt {
-  /** The previous attempt failed on an expired URL: sign a new one. */
-  resign: boolean;
-  /** The previous attempt failed its digest check: read and hash the bytes again. */
-  rehash: boolean;
-}
-
-export interface RetryOptions {
-  settings: RetrySettings;
-  signal: AbortSignal;
-  partNumber?: number;
-  /** Lifetime of the URL the last attempt used, ms (for the expiry margin). */
-  lifetimeMs?: () => number | undefined;
-  /** Whether the browser is online. @default navigator.onLine */
-  online?: () => boolean;
-  /** Called with `true` when an attempt found the browser offline and waits for `online`, `false` once it is back. */
-  onOffline?: (waiting: boolean) => void;
-  /** Called before each retry, for counters and logs. */
-  onRetry?: (decision: Decision & { action: 'retry' }, error: RequestFailure) => void;
-  /** For calls to the upload server: whether it answers, shared by every call. */
-  server?: ServerAvailability;
-  /** Called with `true` when this call starts waiting for an unreachable upload server, `false` when it got through. */
-  onServerWait?: (waiting: boolean) => void;
-}
-
-/**
- * Runs `attempt` until it succeeds, the policy gives up (throws an {@link S3UploadError}), or
- * `signal` aborts. Errors other than {@link RequestFailure} (an abort, a bug) pass through.
- */
-export async function withRetry<T>(attempt: (next: Attempt) => Promise<T>, options: RetryOptions): Promise<T> {
-  const count: RetryCount = { retries: 0, resigns: 0, serverWaits: 0 };
-  let next: Attempt = { resign: false, rehash: false };
-  let waitingForServer = false;
-  const serverWait = (waiting: boolean) => {
-    if (waiting === waitingForServer) return;
-    waitingForServer = waiting;
-    options.onServerWait?.(waiting);
-  };
-  for (;;) {
-    options.signal.throwIfAborted();
-    try {
-      const result = await attempt(next);
-      serverWait(false);
-      return result;
-    } catch (error) {
-      if (!(error instanceof RequestFailure) || options.signal.aborted) throw error;
-      const now = Date.now();
-      const decision = decide(
-        error,
-        count,
-        {
-          now,
-          online: (options.online ?? browserOnline)(),
-          lifetimeMs: options.lifetimeMs?.(),
-          partNumber: options.partNumber,
-          serverDownSince: options.server?.downSince,
-        },
-        options.settings,
-      );
-      if (decision.action === 'fail') throw decision.error;
-      if (decision.action === 'retry' && decision.reason === 'server-down') {
-        options.server?.markDown(now);
-        serverWait(true);
-        count.serverWaits += 1;
-        await (options.server ? options.server.wait(decision.delayMs, options.signal) : sleep(decision.delayMs, options.signal));
-        next = { resign: false, rehash: false };
-        continue;
-      }
-      serverWait(false);
-      if (decision.action === 'wait-online') {
-        options.onOffline?.(true);
-        await waitUntilOnline(options.signal);
-        options.onOffline?.(false);
-        next = { resign: false, rehash: false };
-        continue;
-      }
-      options.onRetry?.(decision, error);
-      if (decision.resign) count.resigns += 1;
-      else count.retries += 1;
-      await sleep(decision.delayMs, options.signal);
-      next = { resign: decision.resign, rehash: decision.rehash };
-    }
-  }
 }
