@@ -11,11 +11,11 @@ export interface RetrySettings {
   /** Delays before each retry, ms; their count bounds the retries of one request. */
   retryDelays: readonly number[];
   /** Re-sign a URL when less than this is left of its life (capped at half the life). */
-  expiryMarginMs: number;
+  expiryMargin: number;
   /** How many times in a row one part may be re-signed for expiry before giving up. */
   maxResigns: number;
   /** How long the upload server may stay unreachable before a call to it gives up, ms. */
-  serverOutageMs: number;
+  serverOutageTimeout: number;
 }
 
 /** What to do next. */
@@ -55,7 +55,7 @@ function isGatewayError(failure: Failure & { kind: 'http' }): boolean {
 
 /** Margin before expiry at which a URL counts as stale: the configured margin, at most half its life. */
 export function staleMargin(lifetimeMs: number, settings: RetrySettings): number {
-  return Math.min(settings.expiryMarginMs, lifetimeMs / 2);
+  return Math.min(settings.expiryMargin, lifetimeMs / 2);
 }
 
 /** Whether a URL that stops working at `expiresAt` (ms since epoch) is stale at `now`: within its margin, or past. */
@@ -118,10 +118,10 @@ export function decideRetry(
         };
 
   // The upload server is down (a deploy, a restart): wait for it, with longer and longer pauses,
-  // up to `serverOutageMs` from when it was first found down.
+  // up to `serverOutageTimeout` from when it was first found down.
   const serverDown = (): Decision => {
     const downFor = context.now - (context.serverDownSince ?? context.now);
-    if (downFor >= settings.serverOutageMs) {
+    if (downFor >= settings.serverOutageTimeout) {
       return {
         action: 'fail',
         error: new S3UploadError('middleware_unavailable', `The upload server could not be reached for ${Math.round(downFor / 1000)} s (trying to ${what}).`, details),

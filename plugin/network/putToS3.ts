@@ -13,7 +13,7 @@ export interface PutToS3 {
   /** When the URL expires, ms since epoch (handed to the policy on failure). */
   expiresAt: number;
   /** Abort and count as a network failure when no byte moves for this long, ms. */
-  stallTimeoutMs: number;
+  stallTimeout: number;
 }
 
 /** Reads `<Code>` and `<Message>` from an S3 error body. */
@@ -39,7 +39,7 @@ export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; s
       stallTimer = setTimeout(() => {
         stalled = true;
         xhr.abort();
-      }, request.stallTimeoutMs);
+      }, request.stallTimeout);
     };
     const onAbort = () => xhr.abort();
     const settle = () => {

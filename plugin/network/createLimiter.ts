@@ -1,12 +1,12 @@
-/** Bounds how many requests run at once, across every file and part; first come, first served. */
-export interface RequestLimiter {
+/** Bounds how many of something run at once (requests under way, files signed ahead); first come, first served. */
+export interface Limiter {
   /** Waits for a free slot; resolves with the function that gives it back. Rejects when `signal` aborts. */
   acquire(signal: AbortSignal): Promise<() => void>;
   /** Slots in use now. */
   readonly active: number;
 }
 
-export function createRequestLimiter(limit: number): RequestLimiter {
+export function createLimiter(limit: number): Limiter {
   let active = 0;
   const waiting: Array<() => void> = [];
 

@@ -1,0 +1,59 @@
+/** What one file's upload is given, and what it answers: shared by its runs (single PUT, multipart). */
+import type { FileCounters } from '../counters.js';
+import type { HashPool } from '../hashing/createHashPool.js';
+import type { ApiClient } from '../network/createApiClient.js';
+import type { Limiter } from '../network/createLimiter.js';
+import type { RetrySettings } from '../network/decideRetry.js';
+import type { UnstampedTimelineEvent } from '../TimelineEvent.js';
+import type { ResumeHandle } from './createResumeStore.js';
+
+/** The multipart upload a file resumes into; kept in the file's state and in the resume store. */
+export type MultipartState = ResumeHandle;
+
+export interface UploadResult {
+  location: string;
+  key: string;
+  /** The object's ETag as S3 answered it (quoted), when it answered one. */
+  etag: string | undefined;
+  uploadId?: string;
+}
+
+/** What a file upload needs from the plugin; shared by all files. */
+export interface UploadServices {
+  api: ApiClient;
+  /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
+  hashPool: HashPool | undefined;
+  /** Bounds the PUTs to S3 under way at once, across files. */
+  limiter: Limiter;
+  /** Bounds the small files signed ahead of their turn at `limiter`. */
+  signAhead: Limiter;
+  settings: RetrySettings;
+  /** The plugin's options that shape an upload. */
+  partSize: number | undefined;
+  hashAhead: number;
+  signBatchSize: number;
+  limit: number;
+  stallTimeout: number;
+  /** Counts for this file (and the plugin's totals). */
+  count: (name: keyof FileCounters, by?: number) => void;
+  log: (message: string, type?: 'info' | 'warning' | 'error') => void;
+}
+
+export interface FileToUpload {
+  name: string;
+  type: string;
+  data: Blob;
+  metadata: Record<string, string>;
+  multipart: boolean;
+  /** Where an earlier run (or page) left the upload. */
+  resume: MultipartState | undefined;
+}
+
+export interface FileUploadEvents {
+  progress: (bytesUploaded: number, bytesTotal: number) => void;
+  partUploaded: (part: { PartNumber: number; ETag: string }) => void;
+  /** The upload to remember for resume; `undefined` once there is none. */
+  stateChanged: (state: MultipartState | undefined) => void;
+  /** What happens, part by part (see {@link TimelineEvent}); `at` is added here. */
+  timeline: (event: UnstampedTimelineEvent) => void;
+}

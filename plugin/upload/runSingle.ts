@@ -1,0 +1,89 @@
+import { isStale } from '../network/decideRetry.js';
+import { RequestFailure } from '../network/RequestFailure.js';
+import { withRetry, type Attempt } from '../network/withRetry.js';
+import type { UploadResult } from './FileUploadTypes.js';
+import type { RunContext } from './RunContext.js';
+
+/** Base for resolving a relative URL (the middleware may answer one). */
+function pageBase(): string {
+  return typeof location === 'undefined' ? 'http://localhost/' : location.href;
+}
+
+/**
+ * A file in one presigned PUT: hashed whole, signed (with its MD5) shortly before its turn at the
+ * connection limit, sent, its ETag checked. Every attempt signs anew.
+ */
+export async function runSingle({ file, services, events, digests, put, retryOptions }: RunContext, signal: AbortSignal): Promise<UploadResult> {
+  const { api, limiter, signAhead, settings, count } = services;
+  digests.usePartSize(0);
+  const hashFile = async () => {
+    events.timeline({ type: 'hash-start', partNumber: 0 });
+    const hashed = await digests.md5(file.data, signal);
+    events.timeline({ type: 'hash-end', partNumber: 0 });
+    if (hashed) digests.set(0, hashed);
+    return hashed;
+  };
+  events.timeline({ type: 'run-start', parts: 1, partSize: file.data.size, resumed: false });
+  let digest = digests.get(0) ?? (digests.hashing ? await hashFile() : undefined);
+  let attempts = 0;
+  let signedBefore = false;
+  let lifetimeMs: number | undefined;
+  const sign = async () => {
+    if (signedBefore) count('resigns');
+    const params = await api.getUploadParameters(
+      { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest?.base64, size: file.data.size },
+      signal,
+    );
+    signedBefore = true;
+    if (params.method !== 'PUT') throw new RequestFailure({ kind: 'invalid-response', detail: `a ${params.method} upload instead of a PUT` }, 'sign the upload');
+    lifetimeMs = params.expires * 1000;
+    return { ...params, expiresAt: Date.now() + lifetimeMs };
+  };
+
+  const result = await withRetry(
+    // Every attempt signs anew (a re-sign after the first), whatever failed.
+    async ({ rehash }: Attempt) => {
+      if (rehash && digest) digest = await hashFile();
+      // Signed before its turn to send, so S3's connections never wait on the middleware (with
+      // many small files that is a round trip per file); at most `limit` files wait signed.
+      let params: Awaited<ReturnType<typeof sign>>;
+      let release: () => void;
+      const ahead = await signAhead.acquire(signal);
+      try {
+        params = await sign();
+        release = await limiter.acquire(signal);
+      } finally {
+        ahead();
+      }
+      try {
+        if (isStale(params.expiresAt, params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
+        attempts += 1;
+        const checked = await put(
+          {
+            url: params.url,
+            headers: params.headers ?? {},
+            body: file.data,
+            signal,
+            onProgress: (loaded) => events.progress(Math.min(loaded, file.data.size), file.data.size),
+            what: 'the file',
+            expiresAt: params.expiresAt,
+          },
+          0,
+          attempts,
+          digest,
+        );
+        const location = new URL(params.url, pageBase()).href.split('?')[0] as string;
+        return { location, key: params.key, etag: checked };
+      } catch (error) {
+        events.progress(0, file.data.size);
+        throw error;
+      } finally {
+        release();
+      }
+    },
+    retryOptions(signal, { lifetimeMs: () => lifetimeMs }),
+  );
+  count('singleUploads');
+  events.progress(file.data.size, file.data.size);
+  return result;
+}
