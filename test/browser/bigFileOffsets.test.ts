@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import type { PageGlobals } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

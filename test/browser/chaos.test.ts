@@ -26,8 +26,8 @@ import type { Fault, FaultProxy, ProxiedRequest } from '../harness/startFaultPro
 import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { seededRandom } from '../helpers/seededRandom.js';
-import type { Command } from '../helpers/startCommand.js';
-import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
+import type { Command } from '../harness/startCommand.js';
+import { useDemoProcessEnv } from '../harness/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads, type UploadWatch } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;

@@ -21,7 +21,7 @@ import { multipartETag } from '../../middleware/core/multipartETag.js';
 import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
 import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { createTestS3Client } from '../harness/testServer.js';
 
 const MiB = 1024 * 1024;
 

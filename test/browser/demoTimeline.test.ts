@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
 import type { Fault, ProxiedRequest } from '../harness/startFaultProxy.js';
-import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
+import { useDemoProcessEnv } from '../harness/useDemoProcessEnv.js';
 
 const MiB = 1024 * 1024;
 const OUTPUT = fileURLToPath(new URL('../output/', import.meta.url));

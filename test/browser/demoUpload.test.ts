@@ -18,7 +18,7 @@ import { multipartETag } from '../../middleware/core/multipartETag.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { createTestS3Client } from '../harness/testServer.js';
 
 const MiB = 1024 * 1024;
 const PART_SIZE = 8 * MiB; // what the middleware answers for this size

@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import { startPageServer, type PageServer } from '../helpers/startPageServer.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { startPageServer, type PageServer } from '../harness/startPageServer.js';
+import { createTestS3Client } from '../harness/testServer.js';
 
 const MiB = 1024 * 1024;
 /** What the pages expose. */

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createRateLimiter } from '../../middleware/index.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, partPuts, readCounters, uploadAll } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const TOKENS: Record<string, string> = { 'token-alice': 'alice', 'token-busy': 'busy' };

@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, partPuts, partsUploaded, readCounters, togglePause, watchOutcome, waitForOutcome, type PageGlobals } from '../helpers/pluginPage.js';
 import { recordCalls } from '../helpers/recordCalls.js';
-import { expectUploadGone, openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { expectUploadGone, openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 import { watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;

@@ -9,7 +9,7 @@ import { expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import type { Fault, ProxiedRequest } from '../harness/startFaultProxy.js';
 import { addSeededFiles, objectSha256, partPuts, readCounters, readFileCounters, uploadAll } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const URL_LIFETIME_S = 3;

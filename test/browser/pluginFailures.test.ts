@@ -11,7 +11,7 @@ import { afterEach, expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, readCounters, readFileCounters, uploadAll } from '../helpers/pluginPage.js';
 import { interceptJsonAnswer } from '../helpers/interceptJsonAnswer.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 

@@ -10,7 +10,7 @@ import type { TimelineEvent } from '../../plugin/index.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import type { Fault, ProxiedRequest } from '../harness/startFaultProxy.js';
 import { addSeededFiles, objectSha256, partPuts, partsUploaded, readCounters, retryFirstFile, storedParts, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;

@@ -12,7 +12,7 @@ import type { EnginePage } from '../harness/engines/EngineBrowser.js';
 import type { ProxyRecord } from '../harness/startFaultProxy.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, gotoPluginPage, objectSha256, partPuts, partsUploaded, readCounters, storedParts, waitForOutcome, watchOutcome, type PageGlobals, type PageQuery } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;

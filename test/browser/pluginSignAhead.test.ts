@@ -12,7 +12,7 @@ import type { ParamsResponse } from '../../contract.js';
 import { asChromiumPage } from '../harness/engines/launchChromium.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, readCounters, readFileCounters, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const KiB = 1024;
 // Short, so a file can outwait its URL in a test; the margin is the page's 60 s capped at half the

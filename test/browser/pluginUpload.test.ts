@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, partPuts, readCounters, readFileCounters, s3Puts, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 const env = usePluginPage();

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { asChromiumPage } from '../harness/engines/launchChromium.js';
 import { forEachEngine, type EngineEnv } from '../harness/forEachEngine.js';
 import { addSeededFiles, gotoPluginPage, objectSha256, readCounters, retryFirstFile, uploadAll } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage, type PluginPageEnv } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage, type PluginPageEnv } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 

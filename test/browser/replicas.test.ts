@@ -11,8 +11,8 @@ import { beforeAll, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
 import type { FaultProxy } from '../harness/startFaultProxy.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import type { Command } from '../helpers/startCommand.js';
-import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
+import type { Command } from '../harness/startCommand.js';
+import { useDemoProcessEnv } from '../harness/useDemoProcessEnv.js';
 
 const MiB = 1024 * 1024;
 

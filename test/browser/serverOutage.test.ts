@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/freePort.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import { useDemoProcessEnv } from '../helpers/useDemoProcessEnv.js';
+import { useDemoProcessEnv } from '../harness/useDemoProcessEnv.js';
 import { readUploadWatch, watchUploads } from '../helpers/watchUploads.js';
 
 const MiB = 1024 * 1024;

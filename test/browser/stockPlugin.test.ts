@@ -13,7 +13,7 @@ import { inject } from 'vitest';
 import { createDemoServer, type DemoServer } from '../../demo/createDemoServer.js';
 import { sha256Hex } from '../helpers/callApi.js';
 import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { createTestS3Client } from '../harness/testServer.js';
 
 let demo: DemoServer;
 let browser: Browser;

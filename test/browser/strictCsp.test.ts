@@ -13,7 +13,7 @@
 import { expect, it } from 'vitest';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, partPuts, readCounters, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
-import { openPluginPage, usePluginPage } from '../helpers/usePluginPage.js';
+import { openPluginPage, usePluginPage } from '../harness/usePluginPage.js';
 
 const MiB = 1024 * 1024;
 

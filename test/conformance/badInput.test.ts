@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_STATUS, paths, type CreateMultipartResponse, type ErrorBody, type ErrorCode } from '../../contract.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
 import type { RawRequest } from '../helpers/sendRawRequest.js';
-import { ADAPTERS, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, startTestServer, type TestServer } from '../harness/testServer.js';
 
 const user = 'eve';
 /** The adapter under test's server, and a real upload with one part on it (set by each adapter's beforeAll). */

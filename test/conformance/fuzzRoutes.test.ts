@@ -25,7 +25,7 @@ import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
 import { checkFuzzAnswer, type Checker, type Seen } from '../helpers/checkFuzzAnswer.js';
 import { requestGroups, type Upload, type Who } from '../helpers/fuzzRequests.js';
 import type { RawRequest } from '../helpers/sendRawRequest.js';
-import { ADAPTERS, createTestS3Client, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, createTestS3Client, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../harness/testServer.js';
 
 function integerFromEnv(name: string, fallback: number): number {
   const text = process.env[name];

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { paths, type CreateMultipartResponse } from '../../contract.js';
 import { UploadError, type RawInput } from '../../middleware/index.js';
 import { callApi } from '../helpers/callApi.js';
-import { ADAPTERS, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../harness/testServer.js';
 
 const user = 'hooks';
 let server: TestServer | undefined;

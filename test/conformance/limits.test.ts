@@ -4,7 +4,7 @@ import type { CompleteResponse, CreateMultipartResponse, ListedPart, ParamsRespo
 import { MIN_PART_SIZE, paths } from '../../contract.js';
 import { createS3Handler, createS3Middleware, createS3NodeHandler } from '../../middleware/index.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
-import { ADAPTERS, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, startTestServer, type TestServer } from '../harness/testServer.js';
 
 const user = 'limits';
 const MiB = 1024 * 1024;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CreateMultipartResponse, ListedPart, SignPartResponse } from '../../contract.js';
 import { paths } from '../../contract.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
-import { ADAPTERS, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, startTestServer, type TestServer } from '../harness/testServer.js';
 
 /** The adapter under test's server, and alice's upload with one part on it (set by each adapter's beforeAll). */
 let server: TestServer;

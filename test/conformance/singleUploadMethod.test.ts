@@ -9,7 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type ParamsResponse } from '../../contract.js';
 import { callApi, md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
-import { ADAPTERS, createTestS3Client, startTestServer, type TestOptions, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, createTestS3Client, startTestServer, type TestOptions, type TestServer } from '../harness/testServer.js';
 
 let server: TestServer;
 let s3: S3Client;

@@ -9,7 +9,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PART_SIZE } from '../../contract.js';
 import { md5Hex, randomData, sha256Hex } from '../helpers/callApi.js';
-import { ADAPTERS, createTestS3Client, startTestServer, type TestServer } from '../helpers/testServer.js';
+import { ADAPTERS, createTestS3Client, startTestServer, type TestServer } from '../harness/testServer.js';
 
 /** The adapter under test's server (set by each adapter's beforeAll). */
 let server: TestServer;

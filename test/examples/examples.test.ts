@@ -20,8 +20,8 @@ import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { sha256Hex } from '../helpers/callApi.js';
 import { launchPlaywrightChromium } from '../harness/engines/launchChromium.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
-import { runToEnd, startProcess, type Command } from '../helpers/startCommand.js';
-import { createTestS3Client } from '../helpers/testServer.js';
+import { runToEnd, startProcess, type Command } from '../harness/startCommand.js';
+import { createTestS3Client } from '../harness/testServer.js';
 
 const MiB = 1024 * 1024;
 const ENDPOINT = '/api/upload';

@@ -1,0 +1,68 @@
+/** The demo's settings from the environment, and its judgement of a bucket's CORS rules. */
+import { describe, expect, it } from 'vitest';
+import { corsAdvice, corsProblems } from '../../demo/checkBucketCors.js';
+import { readDemoConfig } from '../../demo/readDemoConfig.js';
+import { uploadCorsRule } from '../../scripts/uploadCorsRule.js';
+
+const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION: 'eu-west-1', S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' };
+
+describe('readDemoConfig', () => {
+  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload', () => {
+    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false });
+  });
+
+  it('reloads the page on edits only when asked (`npm run demo:dev`)', () => {
+    expect(readDemoConfig({ DEMO_HOT_RELOAD: '1' }).hotReload).toBe(true);
+    expect(readDemoConfig({ DEMO_HOT_RELOAD: '0' }).hotReload).toBe(false);
+  });
+
+  it('reads the bucket, port, URL lifetime, mode and built page', () => {
+    expect(readDemoConfig({ ...bucketEnv, PORT: '8080', URL_LIFETIME: '3600', NODE_ENV: 'production', DEMO_DIST: '/tmp/page' })).toEqual({
+      s3: { endpoint: bucketEnv.S3_ENDPOINT, region: 'eu-west-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
+      port: 8080,
+      expiresIn: 3600,
+      production: true,
+      dist: '/tmp/page',
+      hotReload: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: '-1' }, 'PORT must be a whole number from 0 to 65535, got "-1".'],
+    [{ PORT: '3000.5' }, 'PORT must be a whole number'],
+    [{ URL_LIFETIME: '0' }, 'URL_LIFETIME must be a whole number from 1 to 604800, got "0".'],
+    [{ URL_LIFETIME: '604801' }, 'URL_LIFETIME must be a whole number from 1 to 604800'],
+    [{ S3_ENDPOINT: 'https://s3.example.com' }, 'S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY'],
+    [{ ...bucketEnv, S3_ENDPOINT: 's3.example.com' }, 'S3_ENDPOINT must be an http(s) URL'],
+  ])('names the bad setting in %o', (env, message) => {
+    expect(() => readDemoConfig(env)).toThrow(message);
+  });
+});
+
+describe('corsProblems', () => {
+  const origin = 'http://127.0.0.1:3000';
+
+  it('finds nothing wrong with the rule the project recommends, for a listed origin or *', () => {
+    expect(corsProblems([uploadCorsRule([origin])], origin)).toEqual([]);
+    expect(corsProblems([uploadCorsRule(['*'])], origin)).toEqual([]);
+    expect(corsProblems([uploadCorsRule(['http://127.0.0.1:*'])], origin)).toEqual([]);
+  });
+
+  it('says what is missing', () => {
+    expect(corsProblems([], origin)).toEqual([`no CORS rule allows the origin ${origin}`]);
+    expect(corsProblems([uploadCorsRule(['https://example.com'])], origin)).toEqual([`no CORS rule allows the origin ${origin}`]);
+    expect(corsProblems([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'], AllowedHeaders: ['content-type'] }], origin)).toEqual([
+      'the rule does not allow PUT',
+      'the rule does not allow POST',
+      'the rule does not allow the content-md5 request header',
+      'the rule does not expose ETag, so the browser cannot read part ETags to complete uploads',
+    ]);
+  });
+
+  it('prints the rule as JSON with the command that sets it', () => {
+    const advice = corsAdvice('my-bucket', [origin]);
+    expect(advice).toContain('aws s3api put-bucket-cors --bucket my-bucket --cors-configuration file://cors.json');
+    const json = advice.slice(advice.indexOf('{'), advice.lastIndexOf('}') + 1);
+    expect(JSON.parse(json)).toEqual({ CORSRules: [uploadCorsRule([origin])] });
+  });
+});
