@@ -2,7 +2,7 @@ import { createHashQueue } from './createHashQueue.js';
 import { createMd5Lanes, type Md5Fallback } from '../md5/createMd5Lanes.js';
 import { hashingMd5Implementations } from './hashingMd5Implementations.js';
 import { toDigest, type Digest } from '../md5/digest.js';
-import type { HashAnswer, HashRequest, WorkerReady } from '../md5Worker.js';
+import type { HashAnswer, HashRequest, WorkerReady } from './workerMessages.js';
 import { SIMD_MD5_LANES } from '../md5/createSimdMd5.js';
 import type { LaneDigest } from './hashInLanes.js';
 import { blobByobSupported } from './blobByobSupported.js';

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Md5Fallback } from '../../../plugin/md5/createMd5Lanes.js';
 import { createHashPool, type HashPoolOptions } from '../../../plugin/hashing/createHashPool.js';
-import type { WorkerReady } from '../../../plugin/md5Worker.js';
+import type { WorkerReady } from '../../../plugin/hashing/workerMessages.js';
 
 const MiB = 1024 * 1024;
 
