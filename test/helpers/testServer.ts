@@ -103,7 +103,7 @@ const fromKoa = (ctx: KoaContext): TestRequest => ({ header: (name) => ctx.get(n
 /** The tests' options, with each hook given a {@link TestRequest} made from the adapter's own request. */
 function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) => TestRequest): S3HandlerOptions<Native> {
   const { bucket, ...s3 } = s3ClientConfig();
-  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, singleUploadMethod, onError = () => {}, ...rest } = options;
+  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, singleUploadMethod, onUploadComplete, onError = () => {}, ...rest } = options;
   return {
     s3,
     bucket,
@@ -112,6 +112,7 @@ function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) =>
     getKey: getKey && ((context) => getKey({ ...context, req: toTest(context.req) })),
     authorize: authorize && ((req, operation, input) => authorize(toTest(req), operation, input)),
     singleUploadMethod: typeof singleUploadMethod === 'function' ? (req) => singleUploadMethod(toTest(req)) : singleUploadMethod,
+    onUploadComplete: onUploadComplete && ((upload) => onUploadComplete({ ...upload, req: toTest(upload.req) })),
     onError: (error, req) => onError(error, toTest(req)),
   };
 }
