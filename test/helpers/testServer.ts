@@ -87,8 +87,8 @@ export const ANSWERED_BY_FRAMEWORK: Record<AdapterName, (path: string) => boolea
       return true;
     }
   },
-  // @hono/node-server refuses a backslash in the path (400); once `.`/`..` are resolved, a path outside /api is not the route's (Hono's 404).
-  hono: (path) => pathPart(path).includes('\\') || !new URL(`http://x/api${path}`).pathname.startsWith('/api/'),
+  // @hono/node-server refuses a backslash anywhere before the `?` (400), after a `#` too; once `.`/`..` are resolved, a path outside /api is not the route's (Hono's 404).
+  hono: (path) => (path.split('?', 1)[0] ?? '').includes('\\') || !new URL(`http://x/api${path}`).pathname.startsWith('/api/'),
   // Mounted on /api/ as the README shows it: everything under it is the handler's.
   koa: () => false,
   node: () => false,
