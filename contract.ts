@@ -51,7 +51,14 @@ export const ROUTES = {
   part: '/s3/multipart/:uploadId/:partNumber',
   /** `GET`: list the uploaded parts; `DELETE`: abort the upload. */
   upload: '/s3/multipart/:uploadId',
+  /** `POST` (extension): confirm single-request uploads by their MD5, so the app's completion hook runs. */
+  confirm: '/s3/confirm',
+  /** `POST` (extension): S3 event notifications (a Ceph radosgw HTTP push, or AWS SNS), `?token=` the shared secret. */
+  events: '/s3/events',
 } as const;
+
+/** Most files one confirm request may name. */
+export const MAX_CONFIRM_FILES = 100;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -80,6 +87,8 @@ export const paths = {
   part: (uploadId: string, partNumber: number, query: { key: string; md5?: string; size?: number }) =>
     withQuery(`${up(uploadId)}/${partNumber}`, query),
   upload: (uploadId: string, key: string) => withQuery(up(uploadId), { key }),
+  confirm: () => ROUTES.confirm,
+  events: (token: string) => withQuery(ROUTES.events, { token }),
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -188,6 +197,53 @@ export interface CompleteResponse {
   bucket: string;
   /** Extension: the object's ETag (for multipart objects `"<md5 of the part md5s>-N"` on most stores). */
   etag?: string;
+  /** Extension: what the server's `onUploadComplete` hook returned (absent when it returned nothing or there is none). */
+  serverData?: unknown;
+}
+
+/** One file to confirm: its key and the MD5 of its bytes, base64 (as signed into the PUT) or hex. */
+export interface ConfirmFile {
+  key: string;
+  md5: string;
+}
+
+/**
+ * Body of `POST /s3/confirm` (extension): one file, or up to {@link MAX_CONFIRM_FILES} of them.
+ * The server checks that each object exists under the caller's prefix, within the size limit, with
+ * an ETag equal to the MD5, then runs its completion hook.
+ */
+export type ConfirmRequest = ConfirmFile | { files: ConfirmFile[] };
+
+/** The object as the server verified it. */
+export interface ConfirmedFile {
+  ok: true;
+  key: string;
+  /** Quoted, as S3 writes it. */
+  etag: string;
+  size: number;
+  /** What the server's `onUploadComplete` hook returned, when it returned something. */
+  serverData?: unknown;
+}
+
+/** A file the server did not confirm, with the error it would have answered for it alone. */
+export interface RefusedFile extends ErrorBody {
+  ok: false;
+  key: string;
+  status: number;
+}
+
+/**
+ * Answer of `POST /s3/confirm`. For the one-file body: the {@link ConfirmedFile}, or the error
+ * answer itself (4xx/5xx). For `{files}`: 200 with one result per file, in order.
+ */
+export type ConfirmResponse = ConfirmedFile | { files: Array<ConfirmedFile | RefusedFile> };
+
+/** Answer of `POST /s3/events`: what became of the event's records. */
+export interface EventsResponse {
+  /** Records that reached the completion hook. */
+  delivered: number;
+  /** Records passed over: not ObjectCreated, another bucket, outside the prefix, or no such object (any more). */
+  skipped: number;
 }
 
 /** Answer of `DELETE /s3/multipart/:uploadId?key=`. */
@@ -246,6 +302,20 @@ export const ERROR_STATUS = {
   invalid_part: 400,
   /** S3 refused the part list: a part other than the last is smaller than 5 MiB. */
   part_too_small: 400,
+  /** `files` of a confirm request is not an array of 1 to 100 `{key, md5}` objects. */
+  invalid_files: 400,
+  /** S3 holds no object under that key (not uploaded yet, or deleted). */
+  object_not_found: 404,
+  /** The object's ETag is not the MD5 sent: other bytes, or an object that is not a single-request upload. */
+  object_mismatch: 409,
+  /** The app's completion hook refused the object (it threw this code). */
+  upload_rejected: 422,
+  /** The event did not come from the configured store: no or a wrong token, or an SNS signature that does not verify. */
+  event_forbidden: 403,
+  /** The event body is not an S3 event or SNS message the server understands. */
+  invalid_event: 400,
+  /** The object is stored, but the app's completion hook failed; sending the same request again runs it again. */
+  hook_failed: 500,
   /** S3 failed or could not be reached. */
   s3_error: 502,
   /** A bug on the server; details are in its logs. */
@@ -263,4 +333,4 @@ export interface ErrorBody {
 }
 
 /** Operations the `authorize` hook is asked about. */
-export type Operation = 'params' | 'create' | 'sign' | 'list' | 'complete' | 'abort';
+export type Operation = 'params' | 'create' | 'sign' | 'list' | 'complete' | 'abort' | 'confirm';

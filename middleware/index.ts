@@ -5,7 +5,7 @@ export { createRateLimiter, type RateLimiterOptions } from './extras/createRateL
 export type { S3HandlerOptions } from './http/createS3Router.js';
 export { createUploadHandlers, type RawInput, type UploadHandlers } from './core/createUploadHandlers.js';
 export { createPresigner, type Presigner, type PresignedRequest } from './core/createPresigner.js';
-export type { KeyContext, UploadOptions } from './core/options.js';
+export type { CompletedUpload, EventOptions, KeyContext, UploadOptions } from './core/options.js';
 export { sanitizeFilename, createObjectKey } from './core/objectKey.js';
 export { UploadError } from './core/UploadError.js';
 export {

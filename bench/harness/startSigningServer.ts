@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { s3ConfigToEnv, type S3Config } from '../../scripts/s3ConfigFromEnv.js';
-import { startCommand } from '../../test/helpers/startCommand.js';
+import { startCommand } from '../../test/harness/startCommand.js';
 
 /** bench/harness/signingServer.ts running in a process of its own. */
 export interface SigningServer {

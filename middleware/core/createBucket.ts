@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
   type S3Client,
@@ -9,7 +10,17 @@ import {
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { MAX_PARTS, type CompleteRequest, type ListedPart, type Metadata } from '../../contract.js';
 import type { Presigner } from './createPresigner.js';
-import { mapS3Error } from './mapS3Error.js';
+import { mapS3Error, s3ErrorCode } from './mapS3Error.js';
+
+/** An object as HeadObject describes it. */
+export interface HeadedObject {
+  /** Quoted, as S3 writes it. */
+  etag: string;
+  size: number;
+  contentType: string;
+  /** User metadata as stored (names lowercased, values as S3 gives them back). */
+  metadata: Metadata;
+}
 
 /**
  * The S3 calls the middleware makes, on one bucket. Every S3 failure leaves here as an
@@ -28,6 +39,9 @@ export interface Bucket {
   abort(key: string, uploadId: string): Promise<void>;
   /** The object's ETag (quoted), or undefined when there is no such object. */
   headETag(key: string): Promise<string | undefined>;
+  /** The object as HeadObject describes it, or undefined when there is no such object; other failures throw `s3_error`. */
+  headObject(key: string): Promise<HeadedObject | undefined>;
+  deleteObject(key: string): Promise<void>;
   /** The object's URL (not signed). */
   objectUrl(key: string): Promise<string>;
 }
@@ -122,6 +136,24 @@ export function createBucket(client: S3Client, name: string, presigner: Presigne
     async headETag(key) {
       const head = await client.send(new HeadObjectCommand({ Bucket, Key: key })).catch(() => undefined);
       return quoteETag(head?.ETag);
+    },
+
+    async headObject(key) {
+      let head;
+      try {
+        head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+      } catch (error) {
+        const code = s3ErrorCode(error);
+        if (code === 'NotFound' || code === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        throw mapS3Error(error, 'read the object');
+      }
+      const etag = quoteETag(head.ETag);
+      if (etag === undefined || head.ContentLength === undefined) throw mapS3Error(new Error('HeadObject answered no ETag or Content-Length'), 'read the object');
+      return { etag, size: head.ContentLength, contentType: head.ContentType ?? 'application/octet-stream', metadata: { ...head.Metadata } };
+    },
+
+    async deleteObject(key) {
+      await send('delete the object', () => client.send(new DeleteObjectCommand({ Bucket, Key: key })));
     },
 
     async objectUrl(key) {

@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import {
   choosePartSize,
+  MAX_CONFIRM_FILES,
   MAX_OBJECT_SIZE,
   MAX_SINGLE_UPLOAD_SIZE,
   type AbortResponse,
@@ -7,7 +9,10 @@ import {
   type CompanionBatchResponse,
   type CompleteRequest,
   type CompleteResponse,
+  type ConfirmedFile,
+  type ConfirmResponse,
   type CreateMultipartResponse,
+  type EventsResponse,
   type ListedPart,
   type Metadata,
   type Operation,
@@ -19,9 +24,12 @@ import { createPresigner } from './createPresigner.js';
 import { encodeMetadata } from './encodeMetadata.js';
 import { multipartETag } from './multipartETag.js';
 import { createObjectKey, isKeyInPrefix } from './objectKey.js';
+import { objectCreatedRecords } from './objectCreatedRecords.js';
 import { assertPrefix, resolveOptions, type RawInput, type ResolvedOptions, type UploadOptions } from './options.js';
 import * as parse from './parseInput.js';
-import { UploadError } from './UploadError.js';
+import { createCompletionReporter, type Expectation } from './reportCompletion.js';
+import { toUploadError, UploadError } from './UploadError.js';
+import { isSnsEnvelope, isSnsUrl, verifySnsMessage } from './verifySnsMessage.js';
 
 export type { RawInput };
 
@@ -37,6 +45,13 @@ export interface UploadHandlers<Req> {
   listParts: Handler<Req, ListedPart[]>;
   completeMultipartUpload: Handler<Req, CompleteResponse>;
   abortMultipartUpload: Handler<Req, AbortResponse>;
+  /** Extension: checks single-request uploads by their MD5 and runs `onUploadComplete` for each. */
+  confirmUploads: Handler<Req, ConfirmResponse>;
+  /**
+   * Extension: S3 event notifications (radosgw's HTTP push, AWS SNS). Not asked of `authorize`
+   * (a store sends them, not a user): the `token` query parameter must be `events.secret`.
+   */
+  receiveEvents: Handler<Req, EventsResponse>;
   /** The validated options, for adapters (e.g. `onError`). */
   readonly options: ResolvedOptions<Req>;
 }
@@ -44,7 +59,7 @@ export interface UploadHandlers<Req> {
 /** The name of each route's handler. */
 export type HandlerName = Exclude<keyof UploadHandlers<unknown>, 'options'>;
 
-/** The operation each handler performs, as the `authorize` hook is asked about it. */
+/** The operation each handler performs, as the `authorize` hook is asked about it (all but the store's events). */
 const OPERATIONS = {
   getUploadParameters: 'params',
   createMultipartUpload: 'create',
@@ -54,7 +69,25 @@ const OPERATIONS = {
   listParts: 'list',
   completeMultipartUpload: 'complete',
   abortMultipartUpload: 'abort',
-} as const satisfies Record<HandlerName, Operation>;
+  confirmUploads: 'confirm',
+} as const satisfies Record<Exclude<HandlerName, 'receiveEvents'>, Operation>;
+
+/** `a === b` in time that depends on neither (both hashed first, so their lengths do not show either). */
+function secretEquals(a: string, b: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Runs `work` on every item, at most `limit` at a time; answers the results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  const queue = items.map((item, index) => [item, index] as const);
+  const lane = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) results[next[1]] = await work(next[0]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
 
 function typeAllowed(type: string, allowed: readonly string[] | undefined): boolean {
   if (allowed === undefined) return true;
@@ -89,6 +122,15 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
   const { client, bucket, expiresIn, maxFileSize } = options;
   const presigner = createPresigner(client, bucket);
   const s3 = createBucket(client, bucket, presigner);
+
+  /** Tells `onError` of an error that is not the answer (a refused file of a batch, a skipped event). */
+  function reportError(error: UploadError, req: Req): void {
+    try {
+      options.onError(error, req);
+    } catch {
+      // A failing log hook changes nothing.
+    }
+  }
 
   async function authorize(req: Req, operation: Operation, input: RawInput): Promise<void> {
     if ((await options.authorize(req, operation, input)) !== true) {
@@ -150,8 +192,13 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     return presigner.presignUploadPart({ key, uploadId, expiresIn, ...part });
   }
 
+  const report = createCompletionReporter(options, s3);
+  const certificates = new Map<string, Promise<X509Certificate>>();
+
   async function complete(key: string, uploadId: string, parts: CompleteRequest['parts']): Promise<CompleteResponse> {
-    if (maxFileSize < MAX_OBJECT_SIZE) {
+    // With a hook, an upload S3 has already assembled must be told from a new one: radosgw
+    // answers a second Complete of it with success; listing its parts answers "no such upload".
+    if (maxFileSize < MAX_OBJECT_SIZE || options.onUploadComplete !== undefined) {
       const named = new Set(parts.map((p) => p.PartNumber));
       const total = (await s3.listParts(key, uploadId)).filter((part) => named.has(part.PartNumber)).reduce((sum, part) => sum + part.Size, 0);
       if (total > maxFileSize) {
@@ -160,6 +207,13 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       }
     }
     return { ...(await s3.complete(key, uploadId, parts)), key, bucket };
+  }
+
+  /** `answer` with what the completion hook made of the object (HeadObject's ETag, `serverData`); as it is without a hook. */
+  async function reported(req: Req, answer: CompleteResponse, expected: Expectation): Promise<CompleteResponse> {
+    if (options.onUploadComplete === undefined) return answer;
+    const { object, serverData } = await report(req, answer.key, expected);
+    return serverData === undefined ? { ...answer, etag: object.etag } : { ...answer, etag: object.etag, serverData };
   }
 
   /** The answer of an earlier, successful complete of these very parts, if the object proves it by its ETag. */
@@ -255,16 +309,83 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
       const parts = parse.parseCompleteParts(parse.parseBodyObject(body).parts);
+      const expected = { etag: multipartETag(parts.map((part) => part.ETag)), uploadId, md5Verified: options.requireContentMD5, source: 'complete' } as const;
+      let answer: CompleteResponse;
+      let repeated = false;
       try {
-        return await complete(key, uploadId, parts);
+        answer = await complete(key, uploadId, parts);
       } catch (error) {
         // A retried complete whose first answer was lost finds no upload; the object is there.
-        if (error instanceof UploadError && error.code === 'upload_not_found') {
-          const earlier = await completedEarlier(key, parts);
-          if (earlier !== undefined) return earlier;
-        }
-        throw error;
+        const earlier = error instanceof UploadError && error.code === 'upload_not_found' ? await completedEarlier(key, parts) : undefined;
+        if (earlier === undefined) throw error;
+        answer = earlier;
+        repeated = true;
       }
+      return reported(req, answer, { ...expected, repeated });
+    },
+
+    async confirmUploads(req, { body }) {
+      const input = parse.parseBodyObject(body);
+      const single = !('files' in input);
+      const files = parse.parseConfirmFiles(single ? [input] : input.files, MAX_CONFIRM_FILES);
+      const prefix = await callerPrefix(req);
+      const results = await mapLimited(files, 8, async ({ key, md5 }): Promise<ConfirmedFile | UploadError> => {
+        try {
+          if (!isKeyInPrefix(key, prefix)) throw new UploadError('key_forbidden', 'That key is not yours: it lies outside your upload prefix.');
+          const { object, serverData } = await report(req, key, { etag: `"${md5}"`, md5Verified: true, source: 'confirm', repeated: false });
+          const confirmed: ConfirmedFile = { ok: true, key, etag: object.etag, size: object.size };
+          return serverData === undefined ? confirmed : { ...confirmed, serverData };
+        } catch (error) {
+          return toUploadError(error);
+        }
+      });
+      const answers = results.map((result, index) => {
+        if (!(result instanceof UploadError)) return result;
+        if (single) throw result;
+        reportError(result, req);
+        return { ok: false as const, key: files[index]?.key ?? '', status: result.status, ...result.toBody() };
+      });
+      return single && answers[0] !== undefined && answers[0].ok ? answers[0] : { files: answers };
+    },
+
+    async receiveEvents(req, { query, body }) {
+      const events = options.events;
+      if (events === undefined) throw new UploadError('not_found', 'No such upload route.');
+      const token = parse.queryString(query, 'token');
+      if (token === undefined || !secretEquals(token, events.secret)) throw new UploadError('event_forbidden', 'The event carries no valid token.');
+      let records: unknown = body;
+      if (isSnsEnvelope(body)) {
+        if (events.sns === undefined) throw new UploadError('event_forbidden', 'This server accepts no SNS messages.');
+        const message = await verifySnsMessage(body, events.sns.fetchText, certificates);
+        if (!events.sns.topicArns.has(message.TopicArn)) throw new UploadError('event_forbidden', 'The SNS message comes from a topic this server does not accept.');
+        if (message.Type === 'SubscriptionConfirmation') {
+          if (!isSnsUrl(message.SubscribeURL)) throw new UploadError('invalid_event', 'The SubscribeURL is not an SNS URL.');
+          await events.sns.fetchText(message.SubscribeURL).catch((error: unknown) => {
+            throw new UploadError('s3_error', 'SNS did not confirm the subscription; it will send the confirmation again.', { cause: error });
+          });
+        }
+        if (message.Type !== 'Notification') return { delivered: 0, skipped: 0 };
+        try {
+          records = JSON.parse(message.Message) as unknown;
+        } catch (error) {
+          throw new UploadError('invalid_event', 'The SNS message does not carry an S3 event.', { cause: error });
+        }
+      }
+      const { created, skipped } = objectCreatedRecords(records, bucket, events.prefix);
+      const answer: EventsResponse = { delivered: 0, skipped };
+      for (const object of created) {
+        try {
+          await report(req, object.key, { etag: object.etag, md5Verified: false, source: 'event', repeated: true });
+          answer.delivered += 1;
+        } catch (error) {
+          // Gone, replaced since (its own event will come), deleted as too large, or refused by the
+          // hook: nothing a resend would change. A failing hook or S3 is answered, so the store resends.
+          if (!(error instanceof UploadError) || error.status >= 500) throw error;
+          reportError(error, req);
+          answer.skipped += 1;
+        }
+      }
+      return answer;
     },
 
     async abortMultipartUpload(req, { params, query }) {
@@ -285,6 +406,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       };
       return [name, checked];
     }),
-  ) as Omit<UploadHandlers<Req>, 'options'>;
-  return { options, ...authorized };
+  ) as Omit<UploadHandlers<Req>, 'options' | 'receiveEvents'>;
+  return { options, ...authorized, receiveEvents: handlers.receiveEvents };
 }

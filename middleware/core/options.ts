@@ -27,6 +27,68 @@ export interface KeyContext<Req> {
 }
 
 /**
+ * What `onUploadComplete` receives: the finished object as the server itself found it in S3
+ * (HeadObject), never as the client described it. `key` + `etag` identify it: the same object may
+ * be reported more than once (a retried complete or confirm, an S3 event after either).
+ */
+export interface CompletedUpload<Req> {
+  key: string;
+  bucket: string;
+  /** Bytes, from HeadObject. */
+  size: number;
+  /** Quoted, as S3 writes it: `"<md5>"` for a single request, `"<md5 of the part md5s>-N"` for N parts. */
+  etag: string;
+  contentType: string;
+  /** User metadata as stored: names lowercased, non-ASCII values decoded. */
+  metadata: Metadata;
+  /** The multipart upload's id (`source: 'complete'` only). */
+  uploadId?: string;
+  /**
+   * Whether every byte is known to match an MD5 the client computed: a confirm whose MD5 is the
+   * object's ETag; a multipart complete when `requireContentMD5` is on (S3 then refused every part
+   * whose bytes did not match the Content-MD5 signed into its URL). False for events, and for
+   * multipart uploads when parts may have been signed without an MD5 (the server keeps no record).
+   */
+  md5Verified: boolean;
+  /** What reported it: a multipart complete, a confirm of a single-request upload, or an S3 event. */
+  source: 'complete' | 'confirm' | 'event';
+  /**
+   * True when this call may repeat an earlier one for the same object: a complete sent again after
+   * S3 had already assembled the object, every confirm that is not the first, every event. False is
+   * a best guess, not a promise (two concurrent completes may both see false): upsert by `key` + `etag`.
+   */
+  repeated: boolean;
+  /** The framework's request, as the other hooks get it (for events: the event's request). */
+  req: Req;
+}
+
+/** Where S3 event notifications come from, and how they prove it (see `docs/completion-hook.md`). */
+export interface EventOptions {
+  /**
+   * The shared secret the store sends as `?token=` in the push endpoint's URL, compared in
+   * constant time; at least 32 characters. Without the events option the route answers 404.
+   */
+  secret: string;
+  /**
+   * Only objects under this prefix reach the hook.
+   * @default the `prefix` option when it is a string (required when `prefix` is a function)
+   */
+  prefix?: string;
+  /**
+   * AWS SNS HTTP(S) subscriptions: the messages' signatures are verified (the certificate fetched
+   * from `https://sns.<region>.amazonaws.com/...pem` only), only these topics are accepted, and a
+   * SubscriptionConfirmation is confirmed by fetching its SubscribeURL. Without it, SNS messages
+   * are refused (403 `event_forbidden`).
+   * @default undefined
+   */
+  sns?: {
+    topicArns: readonly string[];
+    /** Fetches a URL's text (the signing certificate, the SubscribeURL). @default global `fetch` */
+    fetchText?: (url: string) => Promise<string>;
+  };
+}
+
+/**
  * Options of the upload core, and through it of every adapter. `Req` is what the hooks receive:
  * the Web `Request` for `createS3Handler`, Express's `Request` for `createS3Middleware`, Node's
  * `IncomingMessage` (or the context you pass) for `createS3NodeHandler`.
@@ -114,6 +176,23 @@ export interface UploadOptions<Req> {
    */
   maxBatchSize?: number;
   /**
+   * Called once S3 holds a finished object, with what the server verified (see
+   * {@link CompletedUpload}): after a multipart complete, a confirm of a single-request upload
+   * (`POST /s3/confirm`), or an S3 event (`POST /s3/events`, see `events`). At least once: retries
+   * and events repeat calls, so upsert by `key` + `etag`. What it returns (JSON) is answered to the
+   * client as `serverData`. Throw an {@link UploadError} (e.g. `upload_rejected`) to answer it;
+   * anything else thrown answers 500 `hook_failed`, and the same request sent again runs the hook
+   * again. The object is never deleted for a hook's failure.
+   * @default undefined (no hook; completes answer as before)
+   */
+  onUploadComplete?: (upload: CompletedUpload<Req>) => unknown;
+  /**
+   * Accept S3 event notifications (Ceph radosgw HTTP push, AWS SNS) on `POST /s3/events` and run
+   * `onUploadComplete` for each ObjectCreated record whose object HeadObject finds.
+   * @default undefined (the route answers 404)
+   */
+  events?: EventOptions;
+  /**
    * Called with every error answered (4xx and 5xx), the original failure in `error.cause`.
    * @default logs 5xx errors with console.error
    */
@@ -134,7 +213,38 @@ export interface ResolvedOptions<Req> {
   requireContentMD5: boolean;
   partSize: number;
   maxBatchSize: number;
+  onUploadComplete?: (upload: CompletedUpload<Req>) => unknown;
+  events?: ResolvedEventOptions;
   onError: (error: UploadError, req: Req) => void;
+}
+
+export interface ResolvedEventOptions {
+  secret: string;
+  prefix: string;
+  sns?: { topicArns: ReadonlySet<string>; fetchText: (url: string) => Promise<string> };
+}
+
+async function fetchText(url: string): Promise<string> {
+  const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
+  return response.text();
+}
+
+function resolveEvents(events: unknown, prefix: unknown): ResolvedEventOptions | undefined {
+  if (events === undefined) return undefined;
+  if (typeof events !== 'object' || events === null) invalid('events', 'an object { secret, prefix?, sns? }', events);
+  const { secret, prefix: eventPrefix = typeof prefix === 'string' ? prefix : undefined, sns } = events as EventOptions;
+  // Not through invalid(): the message would quote the secret.
+  if (typeof secret !== 'string' || secret.length < 32 || !/^[\x21-\x7e]+$/.test(secret)) throw new TypeError('Expected `events.secret` to be a string of at least 32 printable ASCII characters');
+  if (eventPrefix === undefined) throw new TypeError('Expected `events.prefix` to be set: `prefix` is a function, so events need the prefix all uploads share (e.g. "users/")');
+  assertPrefix(eventPrefix, 'events.prefix');
+  if (sns === undefined) return { secret, prefix: eventPrefix };
+  if (typeof sns !== 'object' || sns === null) invalid('events.sns', 'an object { topicArns, fetchText? }', sns);
+  const { topicArns } = sns;
+  if (!Array.isArray(topicArns) || topicArns.length === 0 || !topicArns.every((arn) => typeof arn === 'string' && /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn))) {
+    invalid('events.sns.topicArns', 'a non-empty array of SNS topic ARNs', topicArns);
+  }
+  return { secret, prefix: eventPrefix, sns: { topicArns: new Set(topicArns), fetchText: optionalFunction('events.sns.fetchText', sns.fetchText) ?? fetchText } };
 }
 
 /** Throws the TypeError of a bad option: ``Expected `name` to be <expected>, got <value> (<type>)``. */
@@ -232,6 +342,8 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
     requireContentMD5,
     partSize,
     maxBatchSize: integerIn('maxBatchSize', options.maxBatchSize, 1, MAX_PARTS, 100),
+    onUploadComplete: optionalFunction('onUploadComplete', options.onUploadComplete),
+    events: resolveEvents(options.events, prefix),
     onError: optionalFunction('onError', options.onError) ?? logServerErrors,
   };
 }

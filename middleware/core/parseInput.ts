@@ -117,9 +117,9 @@ export function parsePartNumber(value: unknown, name = 'partNumber'): number {
 }
 
 /** A Content-MD5 value: 24 base64 characters that decode to 16 bytes. */
-export function parseMd5(value: unknown, name = 'md5'): string {
+export function parseMd5(value: unknown, name = 'md5', hexToo = false): string {
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(value) || Buffer.from(value, 'base64').length !== 16) {
-    fail('invalid_md5', `${name} must be the base64 MD5 digest (24 characters, 16 bytes)`, value);
+    fail('invalid_md5', `${name} must be the base64 MD5 digest (24 characters, 16 bytes)${hexToo ? ' or its 32 hex digits' : ''}`, value);
   }
   return value;
 }
@@ -214,5 +214,27 @@ export function parseBatchParts(value: unknown, max: number): Array<{ partNumber
     const md5 = raw.md5 === undefined ? undefined : parseMd5(raw.md5, `parts[${index}].md5`);
     const size = raw.size === undefined ? undefined : parseByteCount(raw.size, `parts[${index}].size`, MAX_PART_SIZE);
     return { partNumber, md5, size };
+  });
+}
+
+/** An MD5 as a confirm sends it: base64 (24 characters, as signed into a PUT) or hex (32); answered as lowercase hex. */
+export function parseMd5Hex(value: unknown, name = 'md5'): string {
+  if (typeof value === 'string' && /^[0-9a-f]{32}$/i.test(value)) return value.toLowerCase();
+  return Buffer.from(parseMd5(value, name, true), 'base64').toString('hex');
+}
+
+/** The files of a confirm request: 1 to `max` `{key, md5}` objects, each key once. */
+export function parseConfirmFiles(value: unknown, max: number): Array<{ key: string; md5: string }> {
+  if (!Array.isArray(value) || value.length === 0 || value.length > max) {
+    fail('invalid_files', `files must be an array of 1 to ${max} {key, md5} objects`, value);
+  }
+  const seen = new Set<string>();
+  return value.map((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('invalid_files', `files[${index}] must be an object {key, md5}`, entry);
+    const raw = entry as Record<string, unknown>;
+    if (!isValidKey(raw.key)) fail('invalid_key', `files[${index}].key must be the object key the upload was signed for`, raw.key);
+    if (seen.has(raw.key)) throw new UploadError('invalid_files', `files[${index}].key is listed twice.`);
+    seen.add(raw.key);
+    return { key: raw.key, md5: parseMd5Hex(raw.md5, `files[${index}].md5`) };
   });
 }

@@ -53,7 +53,7 @@ export function createS3Router<Req>(options: S3HandlerOptions<Req>): S3Router<Re
       const target = parseTarget(exchange.url);
       const match = matchRoute(exchange.method, target.pathname);
       if (match === undefined) throw new UploadError('not_found', 'No such upload route.');
-      const body = match.hasBody ? await readJsonBody(exchange, limit) : undefined;
+      const body = match.hasBody ? await readJsonBody(exchange, limit, match.textBody) : undefined;
       return jsonAnswer(200, await handlers[match.handler](req, { params: match.params, query: queryOf(target.searchParams), body }));
     } catch (error) {
       const uploadError = toUploadError(error);

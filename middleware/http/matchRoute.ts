@@ -6,7 +6,7 @@ import { UploadError } from '../core/UploadError.js';
  * Every route: its method, its pattern from the contract, the core handler that answers it. Tried
  * in this order: the batch route comes before `:partNumber`, which would otherwise match "batch".
  */
-const TABLE: ReadonlyArray<readonly [method: string, pattern: string, handler: HandlerName]> = [
+const TABLE: ReadonlyArray<readonly [method: string, pattern: string, handler: HandlerName, textBody?: 'text']> = [
   ['GET', ROUTES.params, 'getUploadParameters'],
   ['POST', ROUTES.createMultipart, 'createMultipartUpload'],
   ['POST', ROUTES.batch, 'signParts'],
@@ -15,6 +15,9 @@ const TABLE: ReadonlyArray<readonly [method: string, pattern: string, handler: H
   ['GET', ROUTES.part, 'signPart'],
   ['GET', ROUTES.upload, 'listParts'],
   ['DELETE', ROUTES.upload, 'abortMultipartUpload'],
+  ['POST', ROUTES.confirm, 'confirmUploads'],
+  // AWS SNS posts its JSON as text/plain.
+  ['POST', ROUTES.events, 'receiveEvents', 'text'],
 ];
 
 interface CompiledRoute {
@@ -22,11 +25,13 @@ interface CompiledRoute {
   /** Each segment: a literal to compare (lowercase), or a parameter's name. */
   segments: Array<{ literal: string } | { param: string }>;
   handler: HandlerName;
+  textBody: boolean;
 }
 
-const COMPILED: CompiledRoute[] = TABLE.map(([method, pattern, handler]) => ({
+const COMPILED: CompiledRoute[] = TABLE.map(([method, pattern, handler, textBody]) => ({
   method,
   handler,
+  textBody: textBody === 'text',
   segments: pattern
     .split('/')
     .slice(1)
@@ -40,6 +45,8 @@ export interface RouteMatch {
   params: Record<string, string>;
   /** Whether the route takes a JSON body (POST routes). */
   hasBody: boolean;
+  /** Whether a `text/plain` body is read as JSON too (the events route: SNS sends text/plain). */
+  textBody: boolean;
 }
 
 /**
@@ -92,7 +99,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch | undef
         throw new UploadError('not_found', 'No such upload route: the path has a malformed percent-escape.', { cause: error });
       }
     }
-    return { handler: route.handler, params, hasBody: route.method === 'POST' };
+    return { handler: route.handler, params, hasBody: route.method === 'POST', textBody: route.textBody };
   }
   return undefined;
 }

@@ -28,11 +28,17 @@ const tooLarge = (limit: number) => new UploadError('body_too_large', `The reque
  * than UTF-8, an unknown or broken Content-Encoding, a connection lost mid-body, text that is not
  * JSON) is 400 `invalid_body`; too large is 413 `body_too_large`. An empty body is no body.
  */
-export async function readJsonBody(source: BodySource, limit: number): Promise<unknown> {
+export async function readJsonBody(source: BodySource, limit: number, textToo = false): Promise<unknown> {
   const [essence = '', ...parameters] = (source.header('content-type') ?? '').split(';');
+  const type = essence.trim().toLowerCase();
   // JSON only, even when the app parsed a form already: a form is what another site can post unasked.
-  if (essence.trim().toLowerCase() !== 'application/json') return undefined;
-  if (source.parsed !== undefined) return source.parsed;
+  // `textToo`: text/plain read as JSON (for a route that checks a secret, not the caller's cookies).
+  if (type !== 'application/json' && !(textToo && type === 'text/plain')) return undefined;
+  if (source.parsed !== undefined) {
+    if (type === 'application/json') return source.parsed;
+    // Text an app-wide text parser already read.
+    if (typeof source.parsed === 'string') return parseJson(source.parsed);
+  }
   const charset = parameters.map((p) => /^\s*charset\s*=\s*"?([^";]*)"?\s*$/i.exec(p)?.[1]).find((c) => c !== undefined);
   // RFC 8259: JSON between systems is UTF-8.
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw invalidBody(`The request body must be JSON in UTF-8, not ${JSON.stringify(charset.slice(0, 40))}.`);
@@ -56,7 +62,10 @@ export async function readJsonBody(source: BodySource, limit: number): Promise<u
     if (error instanceof UploadError) throw error;
     throw invalidBody('The request body could not be read.', error);
   }
-  const text = Buffer.concat(parts).toString('utf8');
+  return parseJson(Buffer.concat(parts).toString('utf8'));
+}
+
+function parseJson(text: string): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -4,12 +4,15 @@ import {
   type BatchSignResponse,
   type CompleteRequest,
   type CompleteResponse,
+  type ConfirmedFile,
+  type ConfirmFile,
   type CreateMultipartRequest,
   type CreateMultipartResponse,
   type ErrorBody,
   type ListedPart,
   type ParamsQuery,
   type ParamsResponse,
+  type RefusedFile,
 } from '../../contract.js';
 import type { ServerAvailability } from './createServerAvailability.js';
 import { RequestFailure } from './RequestFailure.js';
@@ -23,6 +26,12 @@ export interface ApiClient {
   listParts(uploadId: string, key: string, signal: AbortSignal): Promise<ListedPart[]>;
   completeMultipartUpload(uploadId: string, key: string, body: CompleteRequest, signal: AbortSignal): Promise<CompleteResponse>;
   abortMultipartUpload(uploadId: string, key: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Confirms finished single-request uploads by their MD5 (`POST /s3/confirm`), so the server's
+   * completion hook runs: one result per file, in order, each confirmed (with the hook's
+   * `serverData`) or refused with its error code.
+   */
+  confirmUploads(files: ConfirmFile[], signal: AbortSignal): Promise<Array<ConfirmedFile | RefusedFile>>;
 }
 
 export interface ApiClientOptions {
@@ -59,6 +68,10 @@ const guards = {
     ListedPart[]
   >,
   complete: ((body) => isObject(body) && isString(body.location) && isString(body.key)) as Guard<CompleteResponse>,
+  confirm: ((body) =>
+    isObject(body) && Array.isArray(body.files) && body.files.every((file) => isObject(file) && typeof file.ok === 'boolean' && isString(file.key))) as Guard<{
+    files: Array<ConfirmedFile | RefusedFile>;
+  }>,
   any: ((_body) => true) as Guard<unknown>,
 };
 
@@ -153,5 +166,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     abortMultipartUpload: async (uploadId, key, signal) => {
       await call('abort the upload', 'DELETE', paths.upload(uploadId, key), guards.any, signal);
     },
+    confirmUploads: async (files, signal) => (await call('confirm the upload', 'POST', paths.confirm(), guards.confirm, signal, { files })).files,
   };
 }

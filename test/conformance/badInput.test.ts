@@ -130,6 +130,16 @@ const cases: Case[] = [
   { name: 'complete: unknown uploadId', method: 'POST', path: () => paths.complete('no-such-upload', key()), json: { parts: [{ PartNumber: 1, ETag: '"a"' }] }, code: 'upload_not_found' },
   { name: 'complete: wrong ETag', method: 'POST', path: () => paths.complete(upload.uploadId, key()), json: { parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] }, code: 'invalid_part' },
 
+  // POST /s3/confirm
+  { name: 'confirm: no body', method: 'POST', path: () => paths.confirm(), code: 'invalid_body' },
+  { name: 'confirm: files an object', method: 'POST', path: () => paths.confirm(), json: { files: { key: 'x' } }, code: 'invalid_files' },
+  { name: 'confirm: a null file', method: 'POST', path: () => paths.confirm(), json: { files: [null] }, code: 'invalid_files' },
+  { name: 'confirm: key outside the prefix', method: 'POST', path: () => paths.confirm(), json: { key: 'test/alice/x', md5: validMd5 }, code: 'key_forbidden' },
+  { name: 'confirm: MD5 in neither base64 nor hex', method: 'POST', path: () => paths.confirm(), json: { key: 'test/eve/x.bin', md5: 'xyz' }, code: 'invalid_md5' },
+  { name: 'confirm: nothing uploaded', method: 'POST', path: () => paths.confirm(), json: { key: 'test/eve/not-uploaded.bin', md5: validMd5 }, code: 'object_not_found' },
+  // POST /s3/events, without the events option
+  { name: 'events: not configured', method: 'POST', path: () => paths.events('x'), json: { Records: [] }, code: 'not_found' },
+
   // Anything else under /s3
   { name: 'unknown route', method: 'GET', path: () => '/s3/nothing-here', code: 'not_found' },
   { name: 'unknown route with a malformed escape', method: 'GET', path: () => '/s3/%ZZ', code: 'not_found' },

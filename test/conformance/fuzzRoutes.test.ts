@@ -18,12 +18,12 @@ import { DeleteObjectsCommand, ListMultipartUploadsCommand, ListObjectsV2Command
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paths, type CreateMultipartResponse, type ListedPart, type SignPartResponse } from '../../contract.js';
+import { paths, type CreateMultipartResponse, type ListedPart, type ParamsResponse, type SignPartResponse } from '../../contract.js';
 import { cleanupStaleUploads } from '../../middleware/core/cleanupStaleUploads.js';
 import type { UploadError } from '../../middleware/core/UploadError.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
-import { checkFuzzAnswer, type Checker, type Seen } from '../helpers/checkFuzzAnswer.js';
-import { requestGroups, type Upload, type Who } from '../helpers/fuzzRequests.js';
+import { checkFuzzAnswer, checkHookCalls, type Checker, type HookCall, type Seen } from '../helpers/checkFuzzAnswer.js';
+import { requestGroups, type StoredObject, type Upload, type Who } from '../helpers/fuzzRequests.js';
 import type { RawRequest } from '../helpers/sendRawRequest.js';
 import { ADAPTERS, createTestS3Client, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../harness/testServer.js';
 
@@ -56,6 +56,9 @@ let whos: Who[];
 let protectedUpload: Upload;
 const seenById = new Map<string, Seen>();
 const serverErrors: UploadError[] = [];
+/** Every call of the completion hook, in order. */
+const hookCalls: HookCall[] = [];
+const eventToken = randomBytes(24).toString('hex');
 const counts = new Map<string, { cases: number; unsendable: number; seconds: number; statuses: Map<string, number> }>();
 let nextId = 0;
 const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort().join();
@@ -70,6 +73,15 @@ async function createUpload(user: string, filename: string): Promise<Upload> {
   return { key: created.body.key, uploadId: created.body.uploadId, etag: put.etag! };
 }
 
+/** A finished single PUT of `user`'s, for confirms and events to name. */
+async function storeObject(user: string, filename: string): Promise<StoredObject> {
+  const data = randomData(48);
+  const md5 = md5Base64(data);
+  const signed = await callApi<ParamsResponse>(server, 'GET', paths.params({ filename, method: 'PUT', md5, size: data.length }), { user });
+  expect((await putTo(signed.body.url, data, signed.body.headers)).status).toBe(200);
+  return { key: signed.body.key, md5 };
+}
+
 async function startFuzzing(adapter: AdapterName): Promise<void> {
   const run = randomBytes(4).toString('hex');
   [alice, bob, mallory] = ['alice', 'bob', 'mallory'].map((name) => `fuzz-${name}-${run}`) as [string, string, string];
@@ -82,6 +94,11 @@ async function startFuzzing(adapter: AdapterName): Promise<void> {
       onError: (error) => {
         if (error.status >= 500) serverErrors.push(error);
       },
+      onUploadComplete: ({ key, source, req }) => {
+        hookCalls.push({ key, source, user: req.header('x-test-user') ?? '', fuzzId: req.header('x-fuzz-id') ?? '' });
+        return { seen: key };
+      },
+      events: { secret: eventToken, prefix: 'test/' },
     },
     adapter,
   );
@@ -89,21 +106,25 @@ async function startFuzzing(adapter: AdapterName): Promise<void> {
   protectedUpload = await createUpload(alice, 'protected.bin');
   const aliceSpares = await Promise.all([1, 2, 3, 4].map((n) => createUpload(alice, `spare-${n}.bin`)));
   const bobs = await Promise.all([1, 2, 3, 4].map((n) => createUpload(bob, `bobs-${n}.bin`)));
+  const aliceObjects = await Promise.all([1, 2].map((n) => storeObject(alice, `stored-${n}.txt`)));
+  const bobObjects = await Promise.all([1, 2].map((n) => storeObject(bob, `stored-${n}.txt`)));
+  hookCalls.length = 0;
   checker = {
     s3: new URL(s3ClientConfig().endpoint as string),
     bucket: server.bucket,
     owned: new Map([
-      [alice, new Set([protectedUpload, ...aliceSpares].map((u) => u.key))],
-      [bob, new Set(bobs.map((u) => u.key))],
+      [alice, new Set([...[protectedUpload, ...aliceSpares].map((u) => u.key), ...aliceObjects.map((o) => o.key)])],
+      [bob, new Set([...bobs.map((u) => u.key), ...bobObjects.map((o) => o.key)])],
       [mallory, new Set<string>()],
     ]),
     refused: mallory,
     prefixOf,
+    eventToken,
   };
   whos = [
-    { user: alice, prefix: prefixOf(alice), own: aliceSpares, foreign: bobs, otherPrefix: prefixOf(bob) },
-    { user: bob, prefix: prefixOf(bob), own: bobs, foreign: [protectedUpload, protectedUpload, ...aliceSpares], otherPrefix: prefixOf(alice) },
-    { user: mallory, prefix: prefixOf(mallory), own: [], foreign: [protectedUpload, ...bobs], otherPrefix: prefixOf(alice), refused: true },
+    { user: alice, prefix: prefixOf(alice), own: aliceSpares, foreign: bobs, otherPrefix: prefixOf(bob), objects: { own: aliceObjects, foreign: bobObjects } },
+    { user: bob, prefix: prefixOf(bob), own: bobs, foreign: [protectedUpload, protectedUpload, ...aliceSpares], otherPrefix: prefixOf(alice), objects: { own: bobObjects, foreign: aliceObjects } },
+    { user: mallory, prefix: prefixOf(mallory), own: [], foreign: [protectedUpload, ...bobs], otherPrefix: prefixOf(alice), refused: true, objects: { own: [], foreign: [...aliceObjects, ...bobObjects] } },
   ];
   counts.clear();
   console.log(`[fuzz] ${adapter}: seed ${SEED} (replay with FUZZ_SEED=${SEED}), ${runsFor(adapter)} runs per property, users ${alice}, ${bob}, ${mallory}`);
@@ -144,6 +165,7 @@ async function fuzz(name: string, arbitrary: fc.Arbitrary<RawRequest>, runs: num
       count.cases += 1;
       const id = String((nextId += 1));
       const errorsBefore = serverErrors.length;
+      const hookCallsBefore = hookCalls.length;
       const answer = await server.send(request, { 'x-fuzz-id': id });
       const seen = seenById.get(id);
       seenById.delete(id);
@@ -164,6 +186,7 @@ async function fuzz(name: string, arbitrary: fc.Arbitrary<RawRequest>, runs: num
         throw new Error(`${request.method} ${request.path} as ${request.user}: server error ${error.code}, cause: ${String((error.cause as Error | undefined)?.stack ?? error.cause)}`);
       }
       checkFuzzAnswer(checker, request, answer, seen);
+      checkHookCalls(checker, request, answer, hookCalls.slice(hookCallsBefore));
     }),
     { numRuns: runs, seed: SEED },
   );
@@ -181,12 +204,16 @@ describe.each(ADAPTERS)('%s: fuzzing every route', (adapter) => {
   it('POST /s3/multipart', () => fuzz('create', requestGroups(whos).create, runs), timeout);
   it('signing one part, a batch, a Companion batch', () => fuzz('sign', requestGroups(whos).sign, runs), timeout);
   it('listing, completing, aborting', () => fuzz('upload', requestGroups(whos).upload, runs), timeout);
+  it('confirming single-request uploads', () => fuzz('confirm', requestGroups(whos, server.bucket, eventToken).confirm, runs), timeout);
+  it('S3 events, with the token and without', () => fuzz('events', requestGroups(whos, server.bucket, eventToken).events, runs), timeout);
   it('any method, any path under /s3, any body', () => fuzz('chaos', requestGroups(whos).chaos, runs), timeout);
 
   it("afterwards: the server answers, alice's protected upload holds its part, nothing leaked into Object.prototype", async () => {
     const total = [...counts.values()].reduce((sum, c) => sum + c.cases, 0);
     const seconds = [...counts.values()].reduce((sum, c) => sum + c.seconds, 0);
     console.log(`[fuzz] ${adapter}: ${total.toLocaleString('en')} cases in ${seconds.toFixed(1)} s (seed ${SEED}): ${[...counts].map(([n, c]) => `${n} ${c.cases.toLocaleString('en')}`).join(', ')}`);
+    const bySource = ['complete', 'confirm', 'event'].map((source) => `${source} ${hookCalls.filter((c) => c.source === source).length}`).join(', ');
+    console.log(`[fuzz] ${adapter}: the completion hook ran for ${bySource}`);
     const answer = await callApi(server, 'GET', paths.params({ filename: 'after.txt' }), { user: alice });
     expect(answer.status).toBe(200);
     const listed = await callApi<ListedPart[]>(server, 'GET', paths.upload(protectedUpload.uploadId, protectedUpload.key), { user: alice });

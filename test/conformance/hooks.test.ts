@@ -3,9 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Context as KoaContext } from 'koa';
 import { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { paths, type CreateMultipartResponse } from '../../contract.js';
+import { paths, type CreateMultipartResponse, type ParamsResponse } from '../../contract.js';
 import { UploadError, type RawInput } from '../../middleware/index.js';
-import { callApi } from '../helpers/callApi.js';
+import { callApi, md5Base64, putTo } from '../helpers/callApi.js';
 import { ADAPTERS, s3ClientConfig, startTestServer, type AdapterName, type TestServer } from '../harness/testServer.js';
 
 const user = 'hooks';
@@ -39,6 +39,17 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     expect(answer.status).toBe(200);
     expect(seen).toHaveLength(2);
     for (const native of seen) expect(isNativeRequest[adapter](native)).toBe(true);
+  });
+
+  it("onUploadComplete gets the framework's own request too", async () => {
+    const seen: unknown[] = [];
+    server = await startTestServer({ onUploadComplete: ({ req }) => void seen.push(req.native) }, adapter);
+    const data = new Uint8Array([1, 2, 3]);
+    const signed = await callApi<ParamsResponse>(server, 'GET', paths.params({ filename: 'a.txt', method: 'PUT', md5: md5Base64(data), size: 3 }), { user });
+    await putTo(signed.body.url, data, signed.body.headers);
+    expect(await callApi(server, 'POST', paths.confirm(), { user, json: { key: signed.body.key, md5: md5Base64(data) } })).toMatchObject({ status: 200 });
+    expect(seen).toHaveLength(1);
+    expect(isNativeRequest[adapter](seen[0])).toBe(true);
   });
 
   it('authorize may throw an UploadError to answer its own status and code', async () => {

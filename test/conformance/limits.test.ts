@@ -158,6 +158,13 @@ describe.each<[string, (options: never) => unknown]>([
     [{ maxBodySize: 10 }, /`maxBodySize`/],
     [{ singleUploadMethod: 'GET' }, /`singleUploadMethod` to be "POST", "PUT" or a function/],
     [{ singleUploadMethod: 'PUT', maxFileSize: 1024 }, /`singleUploadMethod`.*`maxFileSize`/],
+    [{ onUploadComplete: {} }, /`onUploadComplete` to be a function/],
+    [{ events: 'x' }, /`events` to be an object/],
+    [{ events: { secret: 'short' } }, /^Expected `events.secret` to be a string of at least 32 printable ASCII characters$/],
+    [{ events: { secret: 'x'.repeat(32) }, prefix: () => 'a/' }, /`events.prefix` to be set/],
+    [{ events: { secret: 'x'.repeat(32), prefix: 'a' } }, /`events.prefix`/],
+    [{ events: { secret: 'x'.repeat(32), sns: { topicArns: [] } } }, /`events.sns.topicArns`/],
+    [{ events: { secret: 'x'.repeat(32), sns: { topicArns: ['arn:aws:sns:eu-west-1:123456789012:t'], fetchText: 1 } } }, /`events.sns.fetchText` to be a function/],
   ])('%o', (override, message) => {
     expect(() => create({ ...base, ...override } as never)).toThrow(message);
   });

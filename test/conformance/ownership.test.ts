@@ -20,6 +20,7 @@ const attempts = () => {
     ['list', 'GET', paths.upload(uploadId, key), undefined],
     ['complete', 'POST', paths.complete(uploadId, key), { parts: [{ PartNumber: 1, ETag: '"0"' }] }],
     ['abort', 'DELETE', paths.upload(uploadId, key), undefined],
+    ['confirm', 'POST', paths.confirm(), { key, md5: md5Base64(data) }],
   ] as const;
 };
 
@@ -36,7 +37,7 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     await server.close();
   });
 
-  it.each([0, 1, 2, 3, 4, 5, 6])("bob, knowing alice's uploadId and key, is refused (403 key_forbidden): attempt %i", async (index) => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])("bob, knowing alice's uploadId and key, is refused (403 key_forbidden): attempt %i", async (index) => {
     const [, method, path, json] = attempts()[index]!;
     const answer = await callApi(server, method, path, { user: 'bob', json });
     expect(answer.status).toBe(403);

@@ -87,8 +87,8 @@ export const ANSWERED_BY_FRAMEWORK: Record<AdapterName, (path: string) => boolea
       return true;
     }
   },
-  // @hono/node-server refuses a backslash in the path (400); once `.`/`..` are resolved, a path outside /api is not the route's (Hono's 404).
-  hono: (path) => pathPart(path).includes('\\') || !new URL(`http://x/api${path}`).pathname.startsWith('/api/'),
+  // @hono/node-server refuses a backslash anywhere before the `?` (400), after a `#` too; once `.`/`..` are resolved, a path outside /api is not the route's (Hono's 404).
+  hono: (path) => (path.split('?', 1)[0] ?? '').includes('\\') || !new URL(`http://x/api${path}`).pathname.startsWith('/api/'),
   // Mounted on /api/ as the README shows it: everything under it is the handler's.
   koa: () => false,
   node: () => false,
@@ -103,7 +103,7 @@ const fromKoa = (ctx: KoaContext): TestRequest => ({ header: (name) => ctx.get(n
 /** The tests' options, with each hook given a {@link TestRequest} made from the adapter's own request. */
 function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) => TestRequest): S3HandlerOptions<Native> {
   const { bucket, ...s3 } = s3ClientConfig();
-  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, singleUploadMethod, onError = () => {}, ...rest } = options;
+  const { prefix = (req: TestRequest) => `test/${req.header('x-test-user') ?? 'anonymous'}/`, getKey, authorize, singleUploadMethod, onUploadComplete, onError = () => {}, ...rest } = options;
   return {
     s3,
     bucket,
@@ -112,6 +112,7 @@ function nativeOptions<Native>(options: TestOptions, toTest: (native: Native) =>
     getKey: getKey && ((context) => getKey({ ...context, req: toTest(context.req) })),
     authorize: authorize && ((req, operation, input) => authorize(toTest(req), operation, input)),
     singleUploadMethod: typeof singleUploadMethod === 'function' ? (req) => singleUploadMethod(toTest(req)) : singleUploadMethod,
+    onUploadComplete: onUploadComplete && ((upload) => onUploadComplete({ ...upload, req: toTest(upload.req) })),
     onError: (error, req) => onError(error, toTest(req)),
   };
 }

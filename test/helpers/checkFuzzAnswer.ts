@@ -42,6 +42,48 @@ export interface Checker {
   /** The user whom `authorize` refuses everything. */
   refused: string;
   prefixOf: (user: string) => string;
+  /** The events route's secret. */
+  eventToken: string;
+}
+
+/** One call of the completion hook, with the request it came from. */
+export interface HookCall {
+  key: string;
+  source: 'complete' | 'confirm' | 'event';
+  user: string;
+  fuzzId: string;
+}
+
+/** The `token` values of a raw request path's query, as the server's URL parser reads them. */
+function tokensOf(path: string): string[] {
+  const query = path.includes('?') ? path.slice(path.indexOf('?') + 1).split('#')[0] ?? '' : '';
+  try {
+    return new URLSearchParams(query).getAll('token');
+  } catch {
+    return [];
+  }
+}
+
+/** Throws unless the hook ran only after a 2xx, and only for objects the caller owns (an event: for objects someone owns, with the right token). */
+export function checkHookCalls(checker: Checker, request: RawRequest, answer: Answer, calls: HookCall[]): void {
+  if (calls.length === 0) return;
+  const say = (problem: string) => new Error(`${request.method} ${request.path} as ${request.user} answered ${answer.status}: ${problem}\nhook calls: ${JSON.stringify(calls)}`);
+  if (answer.status >= 300) throw say('the hook ran, yet the answer is not a 2xx');
+  const everyone = new Set([...checker.owned.values()].flatMap((keys) => [...keys]));
+  for (const call of calls) {
+    if (call.source === 'event') {
+      if (tokensOf(request.path).join() !== checker.eventToken) throw say('the hook ran for an event without the right token');
+      if (!everyone.has(call.key)) throw say(`the hook ran for an event about ${JSON.stringify(call.key)}, which nobody created`);
+    } else {
+      if (call.user !== request.user || request.user === checker.refused) throw say(`the hook ran for ${call.user}, not the caller`);
+      const prefix = checker.prefixOf(request.user);
+      if (!call.key.startsWith(prefix) || !checker.owned.get(request.user)?.has(call.key)) throw say(`the hook ran for ${JSON.stringify(call.key)}, which is not the caller's`);
+    }
+  }
+  if (calls.some((c) => c.source === 'event') && !request.method.startsWith('HEAD')) {
+    const delivered = (JSON.parse(answer.text) as { delivered?: unknown }).delivered;
+    if (delivered !== calls.length) throw say(`the answer says ${String(delivered)} delivered, the hook ran ${calls.length} times`);
+  }
 }
 
 /** What the server's `authorize` hook saw for one request: the handler that ran and its parsed input. */
@@ -79,8 +121,15 @@ export function checkFuzzAnswer(checker: Checker, request: RawRequest, answer: A
   }
 
   // A 2xx: only a known handler may have answered it, never for the refused user, and only about the caller's keys.
+  if (seen === undefined) {
+    // The events route asks no authorize hook (a store calls it, not a user): only its token lets anyone in.
+    const answered = body as Record<string, unknown> | undefined;
+    const isEvents = isHead || (typeof answered === 'object' && answered !== null && Object.keys(answered).sort().join() === 'delivered,skipped');
+    if (!isEvents) throw say('a 2xx from no handler');
+    if (tokensOf(request.path).join() !== checker.eventToken) throw say('the events route answered a 2xx without the right token');
+    return;
+  }
   if (request.user === checker.refused) throw say(`${checker.refused}, whom authorize refuses, got a 2xx`);
-  if (seen === undefined) throw say('a 2xx from no handler');
   const prefix = checker.prefixOf(request.user);
   const owned = checker.owned.get(request.user)!;
   const what = `${request.method} ${request.path} as ${request.user} (${seen.operation})`;
@@ -102,6 +151,22 @@ export function checkFuzzAnswer(checker: Checker, request: RawRequest, answer: A
     } else if (urls.length > 0) {
       throw say('create answered a URL');
     }
+    return;
+  }
+
+  if (seen.operation === 'confirm') {
+    if (isHead) return;
+    const answered = body as { ok?: unknown; key?: unknown; files?: unknown };
+    const files = Array.isArray(answered.files) ? (answered.files as Array<Record<string, unknown>>) : [answered as Record<string, unknown>];
+    for (const file of files) {
+      if (file.ok === true) {
+        assertKeyInside(file.key, prefix, `${what}: confirmed`);
+        if (!owned.has(file.key)) throw say(`confirmed ${JSON.stringify(file.key)}, which nobody created`);
+      } else if (file.ok !== false || !isErrorCode(file.code) || ERROR_STATUS[file.code] !== file.status) {
+        throw say(`a confirm result that is neither confirmed nor a refusal with its code's status: ${JSON.stringify(file)}`);
+      }
+    }
+    if (urls.length > 0) throw say('confirm answered a URL');
     return;
   }
 

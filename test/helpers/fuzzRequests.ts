@@ -86,9 +86,17 @@ export interface Upload {
   etag: string;
 }
 
+/** A finished single-request upload: its key and the base64 MD5 of its bytes. */
+export interface StoredObject {
+  key: string;
+  md5: string;
+}
+
 export interface Who {
   user: string;
   prefix: string;
+  /** Finished objects this user uploaded, and someone else's (for confirms). */
+  objects?: { own: StoredObject[]; foreign: StoredObject[] };
   /** Uploads this user may fuzz freely (alice's protected upload is not among hers: she may abort it). */
   own: Upload[];
   /** Uploads of someone else that this user knows everything about. */
@@ -314,8 +322,53 @@ const targetArb = (who: Who): fc.Arbitrary<Target> => {
   return fc.oneof({ weight: 1, arbitrary: exact }, { weight: 1, arbitrary: fc.record({ id: encoded(uploadIdArb(who)), keys: keyPairsArb(who) }) });
 };
 
-/** Generators of requests, one per route family (and `chaos`: any method, any path under /s3), for these users. */
-export function requestGroups(whos: Who[]) {
+/** A confirm body: one file or a batch, of objects the caller knows of (theirs or not), with right, wrong or odd MD5s. */
+const confirmJsonArb = (who: Who) => {
+  const objects = [...(who.objects?.own ?? []), ...(who.objects?.foreign ?? [])];
+  const file = fc.oneof(
+    { weight: 4, arbitrary: objects.length > 0 ? fc.constantFrom(...objects) : fc.record({ key: keyArb(who), md5: md5Arb }) },
+    { weight: 2, arbitrary: fc.record({ key: objects.length > 0 ? fc.oneof(fc.constantFrom(...objects.map((o) => o.key)), keyArb(who)) : keyArb(who), md5: fc.oneof(md5Arb, fc.constantFrom(...objects.map((o) => Buffer.from(o.md5, 'base64').toString('hex')), 'd41d8cd98f00b204e9800998ecf8427e')) }) },
+    { weight: 1, arbitrary: fc.record({ key: fc.oneof(keyArb(who), anyJson), md5: fc.oneof(md5Arb, anyJson) }, { requiredKeys: [] }) },
+  );
+  return fc.oneof(
+    { weight: 4, arbitrary: file },
+    { weight: 4, arbitrary: fc.array(file, { minLength: 1, maxLength: 6 }).map((files) => ({ files })) },
+    { weight: 1, arbitrary: fc.constantFrom(100, 101).chain((n) => fc.array(file, { minLength: n, maxLength: n })).map((files) => ({ files })) },
+    { weight: 1, arbitrary: fc.record({ files: anyJson }, { requiredKeys: [] }) },
+  );
+};
+
+/** An S3 event body (radosgw's shape, or an SNS envelope) naming objects the caller knows of, or anything. */
+const eventJsonArb = (who: Who, bucket: string) => {
+  const keys = [...(who.objects?.own ?? []), ...(who.objects?.foreign ?? [])].map((o) => o.key);
+  const record = fc.record({
+    eventSource: fc.constantFrom('ceph:s3', 'aws:s3', 'x'),
+    eventName: fc.constantFrom('ObjectCreated:Put', 'ObjectCreated:CompleteMultipartUpload', 's3:ObjectCreated:Post', 'ObjectRemoved:Delete', ''),
+    s3: fc.record({
+      bucket: fc.record({ name: fc.constantFrom(bucket, bucket, 'other-bucket', '') }),
+      object: fc.record({ key: fc.oneof(keys.length > 0 ? fc.constantFrom(...keys) : keyArb(who), keyArb(who), anyJson), eTag: fc.oneof(etagArb(who), fc.constant('0123456789abcdef0123456789abcdef')), size: numberish }, { requiredKeys: [] }),
+    }),
+  }, { requiredKeys: [] });
+  return fc.oneof(
+    { weight: 5, arbitrary: fc.array(record, { maxLength: 4 }).map((Records) => ({ Records })) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>({ Event: 's3:TestEvent' }, { Records: Array.from({ length: 101 }, () => ({})) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        Type: fc.constantFrom('Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation', 'x'),
+        TopicArn: fc.constantFrom('arn:aws:sns:eu-west-1:123456789012:uploads', 'x'),
+        MessageId: text(10), Message: fc.oneof(text(20), fc.array(record, { maxLength: 2 }).map((Records) => JSON.stringify({ Records }))), Timestamp: text(10),
+        SignatureVersion: fc.constantFrom('1', '2', '3', ''), Signature: fc.constantFrom('', 'AAAA', 'not base64!'),
+        SigningCertURL: fc.constantFrom('https://sns.eu-west-1.amazonaws.com/x.pem', 'https://evil.example/x.pem', 'http://sns.eu-west-1.amazonaws.com/x.pem', ''),
+        SubscribeURL: fc.constantFrom('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription', 'http://127.0.0.1:9/'), Token: text(10),
+      }, { requiredKeys: ['Type', 'TopicArn'] }),
+    },
+    { weight: 1, arbitrary: anyJson },
+  );
+};
+
+/** Generators of requests, one per route family (and `chaos`: any method, any path under /s3), for these users; events as sent to `bucket` with the right `eventToken` or another. */
+export function requestGroups(whos: Who[], bucket = 'uploads', eventToken = 'x'.repeat(32)) {
   const byUser = (build: (who: Who) => fc.Arbitrary<RawRequest>) =>
     fc.oneof(...whos.map((who) => ({ weight: who.refused === true ? 1 : 4, arbitrary: build(who) })));
   const idSegment = (who: Who) => encoded(uploadIdArb(who));
@@ -389,7 +442,7 @@ export function requestGroups(whos: Who[]) {
   // Anything: every method on every route shape, and random paths under /s3.
   const anyPath = (who: Who) =>
     fc.oneof(
-      fc.constantFrom('/s3', '/s3/', '/S3/MULTIPART', '/s3/multipart/', '/s3//multipart', '/s3/multipart//1', '/s3/./params', '/s3/params/..', '/s3/%2e%2e/params', '/s3/multipart/%2F/1', '/s3/multipart/a/b/c/d', '/s3/..', '/s3/../../etc/passwd', '/s3/multipart/batch', '/s3/multipart/complete/complete'),
+      fc.constantFrom('/s3', '/s3/', '/S3/MULTIPART', '/s3/multipart/', '/s3//multipart', '/s3/multipart//1', '/s3/./params', '/s3/params/..', '/s3/%2e%2e/params', '/s3/multipart/%2F/1', '/s3/multipart/a/b/c/d', '/s3/..', '/s3/../../etc/passwd', '/s3/multipart/batch', '/s3/multipart/complete/complete', '/s3/confirm', '/s3/events', '/s3/confirm/x', '/s3/events/', '/S3/EVENTS'),
       fc.tuple(fc.array(encoded(segment), { maxLength: 5 }), fc.boolean()).map(([segments, slash]) => `/s3/${segments.join('/')}${slash ? '/' : ''}`),
       fc.tuple(idSegment(who), partSegment).map(([id, part]) => `/s3/multipart/${id}/${part}`),
       multipart(''),
@@ -403,5 +456,15 @@ export function requestGroups(whos: Who[]) {
       bodyOf(fc.oneof(createJsonArb, batchJsonArb, completeJsonArb(who))),
     ),
   );
-  return { params, create, sign, upload, chaos };
+  const confirm = byUser((who) =>
+    requestArb(who, methodArb('POST'), fc.tuple(caseArb, shapeArb, fc.oneof({ weight: 6, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queryArb(fc.array(randomPairArb, { maxLength: 2 })) })).map(([c, shape, q]) => `/s3/${c('confirm')}${shape}${q}`), bodyOf(confirmJsonArb(who))),
+  );
+  const tokenArb = fc.oneof({ weight: 6, arbitrary: fc.constant<Pair[]>([['token', eventToken]]) }, { weight: 1, arbitrary: fc.constant<Pair[]>([]) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom(eventToken.slice(1), `${eventToken}x`, eventToken.toUpperCase(), ''), fc.constantFrom('token', 'Token', 'token[]')).map(([value, name]): Pair[] => [[name, value]]) }, { weight: 1, arbitrary: fc.constant<Pair[]>([['token', eventToken], ['token', eventToken]]) });
+  const events = byUser((who) =>
+    fc
+      .tuple(requestArb(who, methodArb('POST'), fc.tuple(caseArb, shapeArb, queryArb(tokenArb)).map(([c, shape, q]) => `/s3/${c('events')}${shape}${q}`), bodyOf(eventJsonArb(who, bucket))), fc.boolean())
+      // SNS posts its JSON as text/plain.
+      .map(([request, asText]) => (asText && request.body !== undefined ? { ...request, contentType: 'text/plain; charset=UTF-8' } : request)),
+  );
+  return { params, create, sign, upload, chaos, confirm, events };
 }
