@@ -173,6 +173,8 @@ export class FileTimeline {
         if (event.partNumber === undefined) return [];
         this.#row(event.partNumber).retries.push({ at, reason: event.reason });
         return [event.partNumber];
+      case 'server-confirmed':
+        return []; // the card shows what the server answered; nothing to draw
       case 'server-wait':
       case 'offline':
         if (event.waiting) this.#openSpan(event.type, at);

@@ -25,6 +25,8 @@ export interface S3UploadBody extends Body {
   key: string;
   /** The object's ETag (quoted), checked against the MD5s of the bytes sent when S3 answered one (unless `md5: false`). */
   etag?: string;
+  /** What the app's `onUploadComplete` hook on the server answered for this object, when it answered something. */
+  serverData?: unknown;
 }
 
 /**
@@ -267,7 +269,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         if (current) {
           this.uppy.emit('upload-success', current, {
             status: 200,
-            body: { location: result.location, key: result.key, etag: result.etag } as unknown as B,
+            body: { location: result.location, key: result.key, etag: result.etag, serverData: result.serverData } as unknown as B,
             uploadURL: result.location,
           });
         }

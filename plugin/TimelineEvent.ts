@@ -36,6 +36,11 @@ export type TimelineEvent = { at: number } & (
   | { type: 'server-wait'; waiting: boolean }
   /** The browser went offline: waiting for the network (`waiting: false` once it is back). */
   | { type: 'offline'; waiting: boolean }
+  /**
+   * The upload server checked the finished object (after its multipart `complete`, or its
+   * `confirm` of a single PUT) and ran the app's completion hook: `serverData` is what it answered.
+   */
+  | { type: 'server-confirmed'; via: 'complete' | 'confirm'; etag?: string; serverData?: unknown }
 );
 
 /** A PUT's `put-progress` events come at most this often, ms. */

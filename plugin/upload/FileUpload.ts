@@ -53,12 +53,12 @@ export class FileUpload {
       services,
       events,
       digests: this.#digests,
+      removal: this.#removal.signal,
       put: (request, partNumber, attempt, digest) => this.#put(request, partNumber, attempt, digest),
       retryOptions: (signal, extra) => this.#retryOptions(signal, extra),
     };
     this.#session = {
       open: (signal) => this.#open(signal),
-      removal: this.#removal.signal,
       completed: () => {
         this.#state = undefined;
         this.#digests.clear();

@@ -16,6 +16,8 @@ export interface UploadResult {
   /** The object's ETag as S3 answered it (quoted), when it answered one. */
   etag: string | undefined;
   uploadId?: string;
+  /** What the app's completion hook on the server answered (`onUploadComplete`), when it answered something. */
+  serverData?: unknown;
 }
 
 /** What a file upload needs from the plugin; shared by all files. */

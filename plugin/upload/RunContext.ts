@@ -10,6 +10,8 @@ export interface RunContext {
   services: UploadServices;
   events: FileUploadEvents;
   digests: PartDigests;
+  /** Aborted only when the file is removed: completing and confirming must not be cut off by a pause. */
+  removal: AbortSignal;
   /** One PUT to S3 with its timeline events; resolves with the ETag checked against `digest`. */
   put(request: Omit<PutToS3, 'stallTimeout'>, partNumber: number, attempt: number, digest: Digest | undefined): Promise<string>;
   /** The retry policy's options for a request of this file, cut short by `signal`. */

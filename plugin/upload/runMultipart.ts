@@ -14,8 +14,6 @@ import type { RunContext } from './RunContext.js';
 export interface MultipartSession {
   /** The upload to run: the one resumed (with the parts S3 holds) or a new one. */
   open(signal: AbortSignal): Promise<{ state: MultipartState; listed: Map<number, ListedPart>; resumed: boolean }>;
-  /** Aborted only when the file is removed: the complete must not be cut off by a pause. */
-  removal: AbortSignal;
   /** The upload is complete: nothing is left to resume. */
   completed(): void;
 }
@@ -26,7 +24,7 @@ export interface MultipartSession {
  * under the shared connection limit, retried by the policy. Then the upload is completed and the
  * object's ETag checked against the parts' MD5s.
  */
-export async function runMultipart({ file, services, events, digests, put, retryOptions }: RunContext, session: MultipartSession, signal: AbortSignal): Promise<UploadResult> {
+export async function runMultipart({ file, services, events, digests, removal, put, retryOptions }: RunContext, session: MultipartSession, signal: AbortSignal): Promise<UploadResult> {
   const { listed, state, resumed } = await session.open(signal);
   signal.throwIfAborted();
   const { timeline } = events;
@@ -153,11 +151,12 @@ export async function runMultipart({ file, services, events, digests, put, retry
     state.uploadId,
     state.key,
     { parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: etags.get(part.partNumber) as string })) },
-    session.removal,
+    removal,
   );
   if (await verifyObject(completed.etag, parts, digests)) services.count('objectsVerified');
   session.completed();
-  return { location: completed.location, key: completed.key, etag: completed.etag, uploadId: state.uploadId };
+  timeline({ type: 'server-confirmed', via: 'complete', etag: completed.etag, serverData: completed.serverData });
+  return { location: completed.location, key: completed.key, etag: completed.etag, uploadId: state.uploadId, serverData: completed.serverData };
 }
 
 /**

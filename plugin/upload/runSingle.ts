@@ -1,6 +1,8 @@
+import { unquoteETag, type Digest } from '../md5/digest.js';
 import { isStale } from '../network/decideRetry.js';
 import { RequestFailure } from '../network/RequestFailure.js';
 import { withRetry, type Attempt } from '../network/withRetry.js';
+import { S3UploadError } from '../S3UploadError.js';
 import type { UploadResult } from './FileUploadTypes.js';
 import type { RunContext } from './RunContext.js';
 
@@ -13,7 +15,8 @@ function pageBase(): string {
  * A file in one presigned PUT: hashed whole, signed (with its MD5) shortly before its turn at the
  * connection limit, sent, its ETag checked. Every attempt signs anew.
  */
-export async function runSingle({ file, services, events, digests, put, retryOptions }: RunContext, signal: AbortSignal): Promise<UploadResult> {
+export async function runSingle(context: RunContext, signal: AbortSignal): Promise<UploadResult> {
+  const { file, services, events, digests, put, retryOptions } = context;
   const { api, limiter, signAhead, settings, count } = services;
   digests.usePartSize(0);
   const hashFile = async () => {
@@ -84,6 +87,27 @@ export async function runSingle({ file, services, events, digests, put, retryOpt
     retryOptions(signal, { lifetimeMs: () => lifetimeMs }),
   );
   count('singleUploads');
+  const confirmed = await confirm(context, result, digest);
   events.progress(file.data.size, file.data.size);
-  return result;
+  return confirmed;
+}
+
+/**
+ * S3 told only the page that the file is there: the upload server is told too, with the key and
+ * the MD5 the URL was signed with, so that it checks the object itself and runs the app's
+ * completion hook (whose answer comes back as `serverData`). Without an MD5 (`md5: false`) the
+ * ETag S3 answered stands for it when it is one; otherwise there is nothing to confirm by.
+ */
+async function confirm({ services, events, removal }: RunContext, result: UploadResult, digest: Digest | undefined): Promise<UploadResult> {
+  const etagMd5 = result.etag === undefined ? undefined : unquoteETag(result.etag);
+  const md5 = digest?.base64 ?? (etagMd5 !== undefined && /^[0-9a-f]{32}$/i.test(etagMd5) ? etagMd5 : undefined);
+  if (md5 === undefined) {
+    services.log(`${result.key} was not confirmed to the upload server: its ETag is no MD5 and none was computed (md5: false).`, 'warning');
+    return result;
+  }
+  const [answer] = await services.api.confirmUploads([{ key: result.key, md5 }], removal);
+  if (!answer) throw new S3UploadError('invalid_response', 'The upload server answered the confirm without a result for the file.');
+  if (!answer.ok) throw new S3UploadError(answer.code, `The upload server did not confirm the file: ${answer.message}`, { status: answer.status });
+  events.timeline({ type: 'server-confirmed', via: 'confirm', etag: answer.etag, serverData: answer.serverData });
+  return { ...result, serverData: answer.serverData };
 }

@@ -58,7 +58,12 @@ export type Fault =
    * Forward it, and pass S3's answer back without `Access-Control-Expose-Headers`: what a page
    * sees from a bucket whose CORS rule does not expose `ETag` (the answer's ETag is unreadable).
    */
-  | { kind: 'hide-etag' };
+  | { kind: 'hide-etag' }
+  /**
+   * Forward it, let the server answer in full, then reset the client's connection instead of
+   * passing the answer on: the server did the work, the client never hears of it (a lost answer).
+   */
+  | { kind: 'drop-answer' };
 
 /** What became of one request. */
 export interface ProxyRecord extends ProxiedRequest {
@@ -253,6 +258,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     out.on('error', failUpstream);
     out.on('response', (answer) => {
       record.status = answer.statusCode;
+      if (chosen.kind === 'drop-answer') {
+        answer.resume();
+        answer.on('end', () => req.socket.resetAndDestroy());
+        return;
+      }
       const errorBody: Buffer[] = [];
       if ((answer.statusCode ?? 0) >= 300) answer.on('data', (chunk: Buffer) => errorBody.length < 8 && errorBody.push(chunk));
       answer.on('end', () => {

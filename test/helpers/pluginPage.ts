@@ -70,6 +70,8 @@ export interface UploadOutcome {
   urls: Record<string, string>;
   /** `upload-success`'s `body.etag` by file name (our plugin's; the stock one sends none). */
   etags: Record<string, string>;
+  /** `upload-success`'s `body.serverData` by file name: what the server's completion hook answered. */
+  serverData: Record<string, unknown>;
   /** Error message (with its code) by file name. */
   errors: Record<string, string>;
 }
@@ -86,12 +88,13 @@ interface OutcomeWindow {
 export function watchOutcome(page: EnginePage, { start = true }: { start?: boolean } = {}): Promise<void> {
   return page.evaluate((start) => {
     const w = window as unknown as OutcomeWindow & PageGlobals;
-    w.uploadOutcome = { keys: {}, urls: {}, etags: {}, errors: {}, done: false };
+    w.uploadOutcome = { keys: {}, urls: {}, etags: {}, serverData: {}, errors: {}, done: false };
     if (!w.uploadOutcomeListening) {
       w.uploadOutcomeListening = true;
       const { uppy } = w;
       uppy.on('upload-success', (file, response) => {
-        const body = response.body as { key?: string; etag?: string } | undefined;
+        const body = response.body as { key?: string; etag?: string; serverData?: unknown } | undefined;
+        if (body?.serverData !== undefined) w.uploadOutcome!.serverData[file?.name ?? ''] = body.serverData;
         w.uploadOutcome!.keys[file?.name ?? ''] = body?.key ?? '';
         w.uploadOutcome!.etags[file?.name ?? ''] = body?.etag ?? '';
         w.uploadOutcome!.urls[file?.name ?? ''] = response.uploadURL ?? '';
