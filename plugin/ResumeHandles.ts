@@ -23,8 +23,9 @@ export class ResumeHandles<M extends Meta, B extends Body> {
 
   /** The upload a file resumes into: from its state, or from the store. */
   of(file: UppyFile<M, B>): MultipartState | undefined {
+    const multipart = 's3Multipart' in file ? file.s3Multipart : undefined;
     const partSize = 's3Resumable' in file ? file.s3Resumable?.partSize : undefined;
-    if (file.s3Multipart) return { ...file.s3Multipart, partSize: partSize ?? this.#partSize };
+    if (multipart) return { ...multipart, partSize: partSize ?? this.#partSize };
     return this.#store.get(file.id);
   }
 
@@ -46,7 +47,7 @@ export class ResumeHandles<M extends Meta, B extends Body> {
 
   /** A file that came back without its upload in its state gets it from the store. */
   adopt = (file: UppyFile<M, B> | undefined): void => {
-    if (!file || file.s3Multipart) return;
+    if (!file || ('s3Multipart' in file && file.s3Multipart)) return;
     const handle = this.#store.get(file.id);
     if (handle) this.set(file.id, handle);
   };
