@@ -36,10 +36,18 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 export const MAX_FILENAME_LENGTH = 1024;
 
 /** A file's name: a non-empty string, not a path, no control characters. */
+/**
+ * Whether a string is well-formed UTF-16: no half of a surrogate pair alone. JSON can carry one
+ * (`"\udfff"`), but no URL can: the AWS SDK throws on it, so such a key or name is bad input.
+ */
+function isWellFormed(value: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(value);
+}
+
 export function parseFilename(value: unknown): string {
   const what = `filename must be a file name of 1 to ${MAX_FILENAME_LENGTH} characters without "/", "\\" or control characters`;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FILENAME_LENGTH) fail('invalid_filename', what, value);
-  if (CONTROL.test(value) || /[/\\]/.test(value) || value === '.' || value === '..') fail('invalid_filename', what, value);
+  if (CONTROL.test(value) || /[/\\]/.test(value) || value === '.' || value === '..' || !isWellFormed(value)) fail('invalid_filename', what, value);
   return value;
 }
 
@@ -143,6 +151,7 @@ export function isValidKey(value: unknown): value is string {
     value.length > 0 &&
     Buffer.byteLength(value) <= MAX_KEY_BYTES &&
     !CONTROL.test(value) &&
+    isWellFormed(value) &&
     !value.startsWith('/') &&
     value.split('/').every((segment) => segment !== '.' && segment !== '..' && segment !== '')
   );
@@ -221,6 +230,17 @@ export function parseBatchParts(value: unknown, max: number): Array<{ partNumber
 export function parseMd5Hex(value: unknown, name = 'md5'): string {
   if (typeof value === 'string' && /^[0-9a-f]{32}$/i.test(value)) return value.toLowerCase();
   return Buffer.from(parseMd5(value, name, true), 'base64').toString('hex');
+}
+
+/** The files of a `POST /s3/params` request: 1 to `max` objects, each checked by the file's own route rules later. */
+export function parseParamsFiles(value: unknown, max: number): Array<Record<string, unknown>> {
+  if (!Array.isArray(value) || value.length === 0 || value.length > max) {
+    fail('invalid_files', `files must be an array of 1 to ${max} {filename, type, metadata, size, md5} objects`, value);
+  }
+  return value.map((entry: unknown, index) => {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('invalid_files', `files[${index}] must be an object {filename, type, metadata, size, md5}`, entry);
+    return entry as Record<string, unknown>;
+  });
 }
 
 /** The files of a confirm request: 1 to `max` `{key, md5}` objects, each key once. */
