@@ -39,7 +39,10 @@ export function choosePartSize(fileSize: number, preferred: number): number {
 
 /** Express-style route patterns, used by the server. */
 export const ROUTES = {
-  /** `GET`: parameters for a single presigned POST (Companion) or PUT (extension) upload. */
+  /**
+   * `GET`: parameters for a single presigned POST (Companion) or PUT (extension) upload. `POST`
+   * (extension): presigned PUTs for many files at once, each bound to its own key, size and MD5.
+   */
   params: '/s3/params',
   /** `POST`: create a multipart upload. */
   createMultipart: '/s3/multipart',
@@ -59,6 +62,9 @@ export const ROUTES = {
 
 /** Most files one confirm request may name. */
 export const MAX_CONFIRM_FILES = 100;
+
+/** Most files one `POST /s3/params` request may ask URLs for. */
+export const MAX_PARAMS_FILES = 100;
 
 type Query = Record<string, string | number | undefined>;
 
@@ -81,6 +87,7 @@ export const paths = {
     for (const [name, value] of Object.entries(metadata ?? {})) flat[`metadata[${name}]`] = value;
     return withQuery(ROUTES.params, flat);
   },
+  paramsBatch: () => ROUTES.params,
   createMultipart: () => ROUTES.createMultipart,
   batch: (uploadId: string, key: string) => withQuery(`${up(uploadId)}/batch`, { key }),
   complete: (uploadId: string, key: string) => withQuery(`${up(uploadId)}/complete`, { key }),
@@ -123,6 +130,33 @@ export interface ParamsResponse {
   key: string;
   /** Lifetime of the signature, in seconds from when it was made. */
   expires: number;
+}
+
+/** One file of a `POST /s3/params` body: what a presigned PUT for it is signed with. */
+export interface ParamsFile {
+  filename: string;
+  type?: string;
+  metadata?: Metadata;
+  /** The file's size in bytes, signed into the URL (S3 refuses a body of another length). */
+  size: number;
+  /** Base64 MD5 of the file, signed into the URL (S3 refuses other bytes). */
+  md5?: string;
+}
+
+/** Body of `POST /s3/params` (extension): up to {@link MAX_PARAMS_FILES} files. */
+export interface ParamsBatchRequest {
+  files: ParamsFile[];
+}
+
+/** A file the server signed no URL for, with the error it would have answered for it alone. */
+export interface RefusedParams extends ErrorBody {
+  ok: false;
+  status: number;
+}
+
+/** Answer of `POST /s3/params`: one result per file, in order; each signed PUT has a key of its own. */
+export interface ParamsBatchResponse {
+  files: Array<(ParamsResponse & { ok: true }) | RefusedParams>;
 }
 
 /** Body of `POST /s3/multipart`. */

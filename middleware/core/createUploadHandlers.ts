@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual, type X509Certificate } from 'node:crypto';
 import {
   choosePartSize,
   MAX_CONFIRM_FILES,
+  MAX_PARAMS_FILES,
   MAX_OBJECT_SIZE,
   MAX_SINGLE_UPLOAD_SIZE,
   type AbortResponse,
@@ -16,6 +17,7 @@ import {
   type ListedPart,
   type Metadata,
   type Operation,
+  type ParamsBatchResponse,
   type ParamsResponse,
   type SignPartResponse,
 } from '../../contract.js';
@@ -38,6 +40,8 @@ type Handler<Req, Res> = (req: Req, input: RawInput) => Promise<Res>;
 /** The framework-free core: one handler per route, untrusted input in, a contract body out or an {@link UploadError} thrown. */
 export interface UploadHandlers<Req> {
   getUploadParameters: Handler<Req, ParamsResponse>;
+  /** Extension: presigned PUTs for many files, each with a key of its own; refused files are answered in place. */
+  getUploadParametersBatch: Handler<Req, ParamsBatchResponse>;
   createMultipartUpload: Handler<Req, CreateMultipartResponse>;
   signPart: Handler<Req, SignPartResponse>;
   signParts: Handler<Req, BatchSignResponse>;
@@ -62,6 +66,7 @@ export type HandlerName = Exclude<keyof UploadHandlers<unknown>, 'options'>;
 /** The operation each handler performs, as the `authorize` hook is asked about it (all but the store's events). */
 const OPERATIONS = {
   getUploadParameters: 'params',
+  getUploadParametersBatch: 'params',
   createMultipartUpload: 'create',
   signPart: 'sign',
   signParts: 'sign',
@@ -192,6 +197,36 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
     return presigner.presignUploadPart({ key, uploadId, expiresIn, ...part });
   }
 
+  /** A presigned POST form or PUT for one file, from its raw fields (a query's or a batch item's). */
+  async function signSingle(req: Req, input: { filename: unknown; type: unknown; metadata: unknown; method: unknown; md5: unknown; size: unknown }): Promise<ParamsResponse> {
+    const filename = parse.parseFilename(input.filename);
+    const type = parse.parseContentType(input.type);
+    const metadata = parse.parseMetadata(input.metadata);
+    const method = input.method;
+    if (method !== 'POST' && method !== 'PUT') throw new UploadError('invalid_method', `method must be "POST" or "PUT", got ${parse.describe(method)}.`);
+    const md5 = parse.parseOptionalMd5(input.md5);
+    const size = parse.parseFileSize(input.size, MAX_SINGLE_UPLOAD_SIZE);
+    checkType(type);
+    checkSize(size, 'The file');
+    checkMd5(md5);
+    if (method === 'POST' && md5 !== undefined) throw new UploadError('invalid_method', 'An MD5 can only be signed into a PUT: send method=PUT.');
+    // A POST policy bounds the size; a PUT only by a signed Content-Length, so it needs the size.
+    if (method === 'PUT' && size === undefined && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
+      throw new UploadError('invalid_size', `This server limits files to ${maxFileSize} bytes: send the file's size (size=) to upload it by PUT.`);
+    }
+    const key = await newKey(req, filename, type, metadata);
+    const s3Metadata = encodeMetadata(metadata);
+    if (method === 'PUT') {
+      const { url, headers } = await presigner.presignPutObject({ key, contentType: type, metadata: s3Metadata, md5, size, expiresIn });
+      return { method, url, fields: {}, headers, key, expires: expiresIn };
+    }
+    const fields: Record<string, string> = { 'Content-Type': type };
+    for (const [name, value] of Object.entries(s3Metadata)) fields[`x-amz-meta-${name}`] = value;
+    const max = Math.min(maxFileSize, MAX_SINGLE_UPLOAD_SIZE);
+    const { url, fields: signedFields } = await s3.presignPost(key, fields, size ?? 0, size ?? max, expiresIn);
+    return { method, url, fields: signedFields, key, expires: expiresIn };
+  }
+
   const report = createCompletionReporter(options, s3);
   const certificates = new Map<string, Promise<X509Certificate>>();
 
@@ -225,32 +260,31 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
 
   const handlers: Omit<UploadHandlers<Req>, 'options'> = {
     async getUploadParameters(req, { query }) {
-      const filename = parse.parseFilename(parse.queryString(query, 'filename'));
-      const type = parse.parseContentType(parse.queryString(query, 'type'));
-      const metadata = parse.parseMetadata(metadataFromQuery(query));
-      const method = parse.queryString(query, 'method') ?? (await defaultSingleUploadMethod(req));
-      if (method !== 'POST' && method !== 'PUT') throw new UploadError('invalid_method', `method must be "POST" or "PUT", got ${parse.describe(method)}.`);
-      const md5 = parse.parseOptionalMd5(parse.queryString(query, 'md5'));
-      const size = parse.parseFileSize(parse.queryString(query, 'size'), MAX_SINGLE_UPLOAD_SIZE);
-      checkType(type);
-      checkSize(size, 'The file');
-      checkMd5(md5);
-      if (method === 'POST' && md5 !== undefined) throw new UploadError('invalid_method', 'An MD5 can only be signed into a PUT: send method=PUT.');
-      // A POST policy bounds the size; a PUT only by a signed Content-Length, so it needs the size.
-      if (method === 'PUT' && size === undefined && maxFileSize < MAX_SINGLE_UPLOAD_SIZE) {
-        throw new UploadError('invalid_size', `This server limits files to ${maxFileSize} bytes: send the file's size (size=) to upload it by PUT.`);
-      }
-      const key = await newKey(req, filename, type, metadata);
-      const s3Metadata = encodeMetadata(metadata);
-      if (method === 'PUT') {
-        const { url, headers } = await presigner.presignPutObject({ key, contentType: type, metadata: s3Metadata, md5, size, expiresIn });
-        return { method, url, fields: {}, headers, key, expires: expiresIn };
-      }
-      const fields: Record<string, string> = { 'Content-Type': type };
-      for (const [name, value] of Object.entries(s3Metadata)) fields[`x-amz-meta-${name}`] = value;
-      const max = Math.min(maxFileSize, MAX_SINGLE_UPLOAD_SIZE);
-      const { url, fields: signedFields } = await s3.presignPost(key, fields, size ?? 0, size ?? max, expiresIn);
-      return { method, url, fields: signedFields, key, expires: expiresIn };
+      return signSingle(req, {
+        filename: parse.queryString(query, 'filename'),
+        type: parse.queryString(query, 'type'),
+        metadata: metadataFromQuery(query),
+        method: parse.queryString(query, 'method') ?? (await defaultSingleUploadMethod(req)),
+        md5: parse.queryString(query, 'md5'),
+        size: parse.queryString(query, 'size'),
+      });
+    },
+
+    async getUploadParametersBatch(req, { body }) {
+      const files = parse.parseParamsFiles(parse.parseBodyObject(body).files, MAX_PARAMS_FILES);
+      const results = await Promise.all(
+        files.map(async (file) => {
+          try {
+            if (file.size === undefined) throw new UploadError('invalid_size', 'Each file needs its size: it is signed into its URL.');
+            return { ok: true as const, ...(await signSingle(req, { filename: file.filename, type: file.type, metadata: file.metadata, md5: file.md5, size: file.size, method: 'PUT' })) };
+          } catch (error) {
+            const refused = toUploadError(error);
+            reportError(refused, req);
+            return { ok: false as const, status: refused.status, ...refused.toBody() };
+          }
+        }),
+      );
+      return { files: results };
     },
 
     async createMultipartUpload(req, { body }) {

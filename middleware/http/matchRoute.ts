@@ -8,6 +8,7 @@ import { UploadError } from '../core/UploadError.js';
  */
 const TABLE: ReadonlyArray<readonly [method: string, pattern: string, handler: HandlerName, textBody?: 'text']> = [
   ['GET', ROUTES.params, 'getUploadParameters'],
+  ['POST', ROUTES.params, 'getUploadParametersBatch'],
   ['POST', ROUTES.createMultipart, 'createMultipartUpload'],
   ['POST', ROUTES.batch, 'signParts'],
   ['GET', ROUTES.batch, 'signPartsCompanion'],

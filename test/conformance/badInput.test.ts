@@ -130,6 +130,12 @@ const cases: Case[] = [
   { name: 'complete: unknown uploadId', method: 'POST', path: () => paths.complete('no-such-upload', key()), json: { parts: [{ PartNumber: 1, ETag: '"a"' }] }, code: 'upload_not_found' },
   { name: 'complete: wrong ETag', method: 'POST', path: () => paths.complete(upload.uploadId, key()), json: { parts: [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }] }, code: 'invalid_part' },
 
+  // POST /s3/params (extension: many PUTs at once)
+  { name: 'params batch: no body', method: 'POST', path: () => paths.paramsBatch(), code: 'invalid_body' },
+  { name: 'params batch: files missing', method: 'POST', path: () => paths.paramsBatch(), json: {}, code: 'invalid_files' },
+  { name: 'params batch: files empty', method: 'POST', path: () => paths.paramsBatch(), json: { files: [] }, code: 'invalid_files' },
+  { name: 'params batch: 101 files', method: 'POST', path: () => paths.paramsBatch(), json: { files: Array.from({ length: 101 }, (_, i) => ({ filename: `${i}.bin`, size: 1 })) }, code: 'invalid_files' },
+  { name: 'params batch: a file that is a string', method: 'POST', path: () => paths.paramsBatch(), json: { files: ['a.bin'] }, code: 'invalid_files' },
   // POST /s3/confirm
   { name: 'confirm: no body', method: 'POST', path: () => paths.confirm(), code: 'invalid_body' },
   { name: 'confirm: files an object', method: 'POST', path: () => paths.confirm(), json: { files: { key: 'x' } }, code: 'invalid_files' },

@@ -61,6 +61,7 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     for (const [method, path, json] of [
       ['POST', paths.createMultipart(), { filename: 'x.bin' }],
       ['GET', paths.params({ filename: 'x.bin' }), undefined],
+      ['POST', paths.paramsBatch(), { files: [{ filename: 'x.bin', size: 1 }] }],
       ...attempts().map(([, m, p, j]) => [m, p, j] as const),
       ['GET', paths.part(uploadId, 1, { key }), undefined],
     ] as const) {

@@ -135,21 +135,43 @@ export function checkFuzzAnswer(checker: Checker, request: RawRequest, answer: A
   const what = `${request.method} ${request.path} as ${request.user} (${seen.operation})`;
   const urls = urlsIn(body);
 
-  if (seen.operation === 'params' || seen.operation === 'create') {
-    if (isHead) return;
-    const answerKey = (body as { key?: unknown }).key;
-    assertKeyInside(answerKey, prefix, what);
+  /** A new key handed to the caller: inside its prefix, of the server's making, never handed out before. */
+  const checkNewKey = (answerKey: unknown, where: string): string => {
+    assertKeyInside(answerKey, prefix, where);
     if (!/^[0-9a-f]{32}\/[^/]+$/.test(answerKey.slice(prefix.length))) throw say(`new key ${JSON.stringify(answerKey)} is not <prefix><random id>/<name>`);
     if (owned.has(answerKey)) throw say(`new key ${JSON.stringify(answerKey)} was handed out before`);
     owned.add(answerKey);
-    if (seen.operation === 'params') {
-      const { method, fields } = body as { method?: unknown; fields?: Record<string, unknown> };
-      if (method === 'POST' && fields?.key !== answerKey) throw say(`POST form field key ${JSON.stringify(fields?.key)} is not the answered key`);
-      if (urls.length !== 1) throw say(`expected exactly one URL, found ${urls.length}`);
-      const { key: urlKey } = keyOfUrl(urls[0]!, checker.s3, checker.bucket);
-      if (urlKey !== (method === 'POST' ? '' : answerKey)) throw say(`the URL points at ${JSON.stringify(urlKey)}, not ${method === 'POST' ? 'the bucket' : 'the answered key'}`);
-    } else if (urls.length > 0) {
-      throw say('create answered a URL');
+    return answerKey;
+  };
+  /** One signed single upload: its key new and the caller's, its one URL for that key (a POST form: for the bucket). */
+  const checkSignedSingle = (signed: Record<string, unknown>, where: string) => {
+    const answerKey = checkNewKey(signed.key, where);
+    const { method, fields } = signed as { method?: unknown; fields?: Record<string, unknown> };
+    if (method === 'POST' && fields?.key !== answerKey) throw say(`POST form field key ${JSON.stringify(fields?.key)} is not the answered key`);
+    const signedUrls = urlsIn(signed);
+    if (signedUrls.length !== 1) throw say(`expected exactly one URL, found ${signedUrls.length}`);
+    const { key: urlKey } = keyOfUrl(signedUrls[0]!, checker.s3, checker.bucket);
+    if (urlKey !== (method === 'POST' ? '' : answerKey)) throw say(`the URL points at ${JSON.stringify(urlKey)}, not ${method === 'POST' ? 'the bucket' : 'the answered key'}`);
+  };
+
+  if (seen.operation === 'params' || seen.operation === 'create') {
+    if (isHead) return;
+    const answered = body as { key?: unknown; files?: unknown };
+    if (seen.operation === 'create') {
+      checkNewKey(answered.key, what);
+      if (urls.length > 0) throw say('create answered a URL');
+    } else if (Array.isArray(answered.files)) {
+      // POST /s3/params: one result per file, each signed for a key of its own, or refused with its code's status.
+      for (const file of answered.files as Array<Record<string, unknown>>) {
+        if (file.ok === true) {
+          if (file.method !== 'PUT') throw say(`a batch answered a ${String(file.method)} upload, not a PUT`);
+          checkSignedSingle(file, `${what}: file`);
+        } else if (file.ok !== false || !isErrorCode(file.code) || ERROR_STATUS[file.code] !== file.status || urlsIn(file).length > 0) {
+          throw say(`a params result that is neither signed nor a refusal with its code's status: ${JSON.stringify(file)}`);
+        }
+      }
+    } else {
+      checkSignedSingle(answered as Record<string, unknown>, what);
     }
     return;
   }

@@ -405,8 +405,17 @@ export function requestGroups(whos: Who[], bucket = 'uploads', eventToken = 'x'.
   );
   const multipart = (rest: string) => fc.tuple(caseArb, shapeArb).map(([c, shape]) => `/s3/${c('multipart')}${rest}${shape}`);
 
+  /** A `POST /s3/params` body: files as the plugin sends them, often with odd or missing fields. */
+  const paramsFileArb = fc.record(
+    { filename: fc.oneof(filenameArb, anyJson), type: fc.oneof(typeArb, anyJson), size: fc.oneof(fc.nat({ max: 6 * 1024 ** 3 }), decimalArb, anyJson), md5: fc.oneof(md5Arb, anyJson), metadata: anyJson },
+    { requiredKeys: [] },
+  );
+  const paramsBatchJsonArb = fc.oneof({ weight: 6, arbitrary: fc.record({ files: fc.array(paramsFileArb, { maxLength: 4 }) }) }, { weight: 1, arbitrary: anyJson });
   const params = byUser((who) =>
-    requestArb(who, methodArb('GET'), fc.tuple(caseArb, shapeArb, queryArb(paramsPairs)).map(([c, shape, query]) => `/s3/${c('params')}${shape}${query}`), bodyOf(anyJson)),
+    fc.oneof(
+      requestArb(who, methodArb('GET'), fc.tuple(caseArb, shapeArb, queryArb(paramsPairs)).map(([c, shape, query]) => `/s3/${c('params')}${shape}${query}`), bodyOf(anyJson)),
+      requestArb(who, methodArb('POST'), fc.tuple(caseArb, shapeArb).map(([c, shape]) => `/s3/${c('params')}${shape}`), bodyOf(paramsBatchJsonArb)),
+    ),
   );
   const create = byUser((who) =>
     requestArb(who, methodArb('POST'), fc.tuple(multipart(''), fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queryArb(fc.array(randomPairArb, { maxLength: 2 })) })).map(([p, q]) => p + q), bodyOf(createJsonArb)),
