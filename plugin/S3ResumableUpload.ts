@@ -3,6 +3,7 @@ import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import { filterFilesToEmitUploadStarted, filterFilesToUpload } from '@uppy/core/utils';
 import type { FileCounters, UploadCounters } from './counters.js';
 import { createHashPool, type HashPool } from './hashing/createHashPool.js';
+import { batchSingleUploadCalls, type SingleUploadCalls } from './network/batchSingleUploadCalls.js';
 import { createApiClient, type ApiClient } from './network/createApiClient.js';
 import { createLimiter, type Limiter } from './network/createLimiter.js';
 import { createServerAvailability } from './network/createServerAvailability.js';
@@ -56,6 +57,10 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     publish: (state) => this.setPluginState(state),
     hashStats: () => this.#hashPool?.stats ?? { bytes: 0, ms: 0 },
   });
+  /** Small files' URLs and confirms, many files to a request. */
+  #singles: SingleUploadCalls;
+  /** Aborted on uninstall: ends the batch requests under way. */
+  #installed = new AbortController();
   /** Warnings given already: each hashing fallback is warned about once, however many workers take it. */
   readonly #warned = new Set<string>();
   /** Each multipart upload's resume handle, kept the moment it exists (not on Golden Retriever's timer). */
@@ -69,6 +74,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.#limiter = createLimiter(resolved.limit);
     this.#signAhead = createLimiter(resolved.limit);
     this.#api = this.#createApi({ count: (name) => this.#state.count(name) });
+    this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
     const scope = typeof location === 'undefined' ? resolved.endpoint : new URL(resolved.endpoint, location.href).href;
     this.#resumeHandles = new ResumeHandles(uppy, createResumeStore({ scope, storage: resolved.resumeStorage }), resolved.partSize ?? DEFAULT_PART_SIZE);
   }
@@ -129,6 +135,10 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   }
 
   override install(): void {
+    if (this.#installed.signal.aborted) {
+      this.#installed = new AbortController();
+      this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
+    }
     this.setPluginState(this.#state.snapshot());
     this.#setResumable(true);
     this.uppy.addUploader(this.#upload);
@@ -147,6 +157,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     for (const upload of this.#uploads.values()) upload.pause();
     this.#hashPool?.terminate();
     this.#hashPool = undefined;
+    this.#installed.abort();
   }
 
   #setResumable(value: boolean): void {
@@ -198,6 +209,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     }
     this.#state.track(fileID);
     return {
+      signSingle: this.#singles.sign,
+      confirmSingle: this.#singles.confirm,
       api: this.#createApi({
         count,
         timeline: (event) => this.#timeline(fileID, event),

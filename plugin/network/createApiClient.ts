@@ -10,6 +10,8 @@ import {
   type CreateMultipartResponse,
   type ErrorBody,
   type ListedPart,
+  type ParamsBatchResponse,
+  type ParamsFile,
   type ParamsQuery,
   type ParamsResponse,
   type RefusedFile,
@@ -21,6 +23,8 @@ import { withRetry, type RetryOptions } from './withRetry.js';
 /** The middleware's routes as calls; each one is retried by the policy and throws `S3UploadError` when it gives up. */
 export interface ApiClient {
   getUploadParameters(query: ParamsQuery, signal: AbortSignal): Promise<ParamsResponse>;
+  /** Presigned PUTs for many files at once (`POST /s3/params`): one result per file, in order, each signed or refused with its error code. */
+  signSingleUploads(files: ParamsFile[], signal: AbortSignal): Promise<ParamsBatchResponse['files']>;
   createMultipartUpload(body: CreateMultipartRequest, signal: AbortSignal): Promise<CreateMultipartResponse>;
   signParts(uploadId: string, key: string, parts: BatchPartRequest[], signal: AbortSignal): Promise<BatchSignResponse>;
   listParts(uploadId: string, key: string, signal: AbortSignal): Promise<ListedPart[]>;
@@ -72,6 +76,10 @@ const guards = {
     isObject(body) && Array.isArray(body.files) && body.files.every((file) => isObject(file) && typeof file.ok === 'boolean' && isString(file.key))) as Guard<{
     files: Array<ConfirmedFile | RefusedFile>;
   }>,
+  paramsBatch: ((body) =>
+    isObject(body) &&
+    Array.isArray(body.files) &&
+    body.files.every((file) => isObject(file) && (file.ok === false ? isString(file.code) : file.ok === true && guards.params(file)))) as Guard<ParamsBatchResponse>,
   any: ((_body) => true) as Guard<unknown>,
 };
 
@@ -158,6 +166,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   return {
     getUploadParameters: (query, signal) => call('sign the upload', 'GET', paths.params(query), guards.params, signal),
+    signSingleUploads: async (files, signal) => (await call('sign the upload', 'POST', paths.paramsBatch(), guards.paramsBatch, signal, { files })).files,
     createMultipartUpload: (body, signal) => call('create the upload', 'POST', paths.createMultipart(), guards.create, signal, body),
     signParts: (uploadId, key, parts, signal) => call('sign parts', 'POST', paths.batch(uploadId, key), guards.batch, signal, { parts }),
     listParts: (uploadId, key, signal) => call('list the uploaded parts', 'GET', paths.upload(uploadId, key), guards.list, signal),

@@ -1,4 +1,5 @@
 /** What one file's upload is given, and what it answers: shared by its runs (single PUT, multipart). */
+import type { ConfirmedFile, ConfirmFile, ParamsFile, ParamsResponse } from '../../contract.js';
 import type { FileCounters } from '../counters.js';
 import type { HashPool } from '../hashing/createHashPool.js';
 import type { ApiClient } from '../network/createApiClient.js';
@@ -23,6 +24,10 @@ export interface UploadResult {
 /** What a file upload needs from the plugin; shared by all files. */
 export interface UploadServices {
   api: ApiClient;
+  /** A presigned PUT for a whole file, asked for together with other files' (one request for many). */
+  signSingle: (file: ParamsFile, signal: AbortSignal) => Promise<ParamsResponse>;
+  /** The server's confirm of a single-request upload, sent together with other files'. */
+  confirmSingle: (file: ConfirmFile, signal: AbortSignal) => Promise<ConfirmedFile>;
   /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
   hashPool: HashPool | undefined;
   /** Bounds the PUTs to S3 under way at once, across files. */

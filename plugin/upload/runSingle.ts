@@ -2,7 +2,6 @@ import { unquoteETag, type Digest } from '../md5/digest.js';
 import { isStale } from '../network/decideRetry.js';
 import { RequestFailure } from '../network/RequestFailure.js';
 import { withRetry, type Attempt } from '../network/withRetry.js';
-import { S3UploadError } from '../S3UploadError.js';
 import type { UploadResult } from './FileUploadTypes.js';
 import type { RunContext } from './RunContext.js';
 
@@ -17,7 +16,7 @@ function pageBase(): string {
  */
 export async function runSingle(context: RunContext, signal: AbortSignal): Promise<UploadResult> {
   const { file, services, events, digests, put, retryOptions } = context;
-  const { api, limiter, signAhead, settings, count } = services;
+  const { limiter, signAhead, settings, count } = services;
   digests.usePartSize(0);
   const hashFile = async () => {
     events.timeline({ type: 'hash-start', partNumber: 0 });
@@ -33,10 +32,7 @@ export async function runSingle(context: RunContext, signal: AbortSignal): Promi
   let lifetimeMs: number | undefined;
   const sign = async () => {
     if (signedBefore) count('resigns');
-    const params = await api.getUploadParameters(
-      { filename: file.name, type: file.type, metadata: file.metadata, method: 'PUT', md5: digest?.base64, size: file.data.size },
-      signal,
-    );
+    const params = await services.signSingle({ filename: file.name, type: file.type, metadata: file.metadata, md5: digest?.base64, size: file.data.size }, signal);
     signedBefore = true;
     if (params.method !== 'PUT') throw new RequestFailure({ kind: 'invalid-response', detail: `a ${params.method} upload instead of a PUT` }, 'sign the upload');
     lifetimeMs = params.expires * 1000;
@@ -105,9 +101,7 @@ async function confirm({ services, events, removal }: RunContext, result: Upload
     services.log(`${result.key} was not confirmed to the upload server: its ETag is no MD5 and none was computed (md5: false).`, 'warning');
     return result;
   }
-  const [answer] = await services.api.confirmUploads([{ key: result.key, md5 }], removal);
-  if (!answer) throw new S3UploadError('invalid_response', 'The upload server answered the confirm without a result for the file.');
-  if (!answer.ok) throw new S3UploadError(answer.code, `The upload server did not confirm the file: ${answer.message}`, { status: answer.status });
+  const answer = await services.confirmSingle({ key: result.key, md5 }, removal);
   events.timeline({ type: 'server-confirmed', via: 'confirm', etag: answer.etag, serverData: answer.serverData });
   return { ...result, serverData: answer.serverData };
 }

@@ -8,7 +8,7 @@
  */
 import type { Page, Route } from 'playwright-core';
 import { expect, it } from 'vitest';
-import type { ParamsResponse } from '../../contract.js';
+import type { ParamsBatchRequest, ParamsBatchResponse } from '../../contract.js';
 import { asChromiumPage } from '../harness/engines/launchChromium.js';
 import { forEachEngine } from '../harness/forEachEngine.js';
 import { addSeededFiles, objectSha256, readCounters, readFileCounters, uploadAll, type PageGlobals } from '../helpers/pluginPage.js';
@@ -23,7 +23,7 @@ const env = usePluginPage({ expiresIn: URL_LIFETIME_S });
 interface Seen {
   /** In the order the page made them: `params <file>` (asking for a URL) and `put <file>` (sending it to S3). */
   events: string[];
-  /** Each `/s3/params` answer's URL, by file name, in order. */
+  /** Each URL `/s3/params` answered, by file name, in order. */
   signed: Record<string, string[]>;
   /** Each PUT to S3: its file, URL, and status (`failed`: no answer the page could read, as radosgw's bare 403 for an expired URL). */
   puts: Array<{ name: string; url: string; status: number | 'failed' }>;
@@ -44,12 +44,15 @@ async function watch(page: Page): Promise<Seen> {
   const firstPutHeld = new Promise<string>((resolve) => (firstHeld = resolve));
   const seen: Seen = { events: [], signed: {}, puts: [], releaseFirstPut: () => releaseFirstPut(), firstPutHeld };
 
-  await page.route('**/api/s3/params?*', async (route: Route) => {
-    const name = new URL(route.request().url()).searchParams.get('filename')!;
-    seen.events.push(`params ${name}`);
+  // The plugin asks for many files' URLs in one POST (`{files}`): each file named is one `params` event.
+  await page.route('**/api/s3/params', async (route: Route) => {
+    const names = (route.request().postDataJSON() as ParamsBatchRequest).files.map((file) => file.filename);
+    for (const name of names) seen.events.push(`params ${name}`);
     const response = await route.fetch();
-    const body = (await response.json()) as ParamsResponse;
-    (seen.signed[name] ??= []).push(body.url);
+    const body = (await response.json()) as ParamsBatchResponse;
+    body.files.forEach((file, index) => {
+      if (file.ok) (seen.signed[names[index]!] ??= []).push(file.url);
+    });
     return route.fulfill({ response });
   });
   let held = 0;

@@ -2,7 +2,7 @@
  * The browser tests' page: Uppy with our plugin against the middleware at /api, configured from
  * the query string (`limit`, `partSize`, `golden=1` for Golden Retriever, `dashboard=1` for the
  * Dashboard, `uploader=stock` for the stock `@uppy/aws-s3` 6 instead, `token=T` to send `Authorization: Bearer T`,
- * `md5=0` for `md5: false`). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
+ * `md5=0` for `md5: false`, `multipart=1` for every file in parts). Exposes `window.uppy`, `window.plugin` and `window.page` (deterministic test files,
  * SHA-256, the plugin's MD5 of parts of a file picked in `#pick`, the warnings Uppy logged, the
  * Content-Security-Policy violations seen) to the tests.
  */
@@ -47,6 +47,8 @@ if (query.get('uploader') === 'stock') {
     limit: number('limit'),
     partSize: number('partSize'),
     md5: query.get('md5') === '0' ? false : undefined,
+    // `multipart=1`: every file in parts, however small.
+    shouldUseMultipart: query.get('multipart') === '1' ? true : undefined,
     retryDelays: [0, 200, 500, 1000, 2000, 3000],
     // `token=T`: an app with bearer tokens; a function, asked before every call to the middleware.
     headers: query.has('token') ? () => tokenHeaders(query.get('token') as string) : undefined,
