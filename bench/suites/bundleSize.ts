@@ -14,7 +14,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Leaves out every `@uppy/*` import but `keep`, and every plugin module named in `lazy` (as if loaded by `import()`). */
 function leaveOut(keep: string | undefined, lazy: readonly string[] = []): Plugin {
