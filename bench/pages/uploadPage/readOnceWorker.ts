@@ -3,9 +3,15 @@
  * once, into a buffer the page hands back after each PUT (a BYOB reader filling it 256 KiB at a
  * time, as readBlob does), hashes those bytes in memory with the plugin's MD5 (hashInLanes over
  * createMd5Lanes: parts in flight share the SIMD lanes) and gives the page the bytes and the digest.
+ * Where Blob streams have no BYOB reader (WebKit) it reads with the default reader, copying each
+ * chunk into the buffer, and one part at a time (the plugin's pool keeps a worker there to one
+ * open stream too, see createHashPool's `lanes`), with the MD5 the plugin takes there
+ * (hashingMd5Implementations: one lane).
  */
-import { createMd5Lanes } from '../../../plugin/md5/createMd5Lanes.js';
+import { blobByobSupported } from '../../../plugin/hashing/blobByobSupported.js';
+import { hashingMd5Implementations } from '../../../plugin/hashing/hashingMd5Implementations.js';
 import { hashInLanes } from '../../../plugin/hashing/hashInLanes.js';
+import { createMd5Lanes } from '../../../plugin/md5/createMd5Lanes.js';
 
 export interface ReadOnceRequest {
   id: number;
@@ -16,10 +22,34 @@ export interface ReadOnceRequest {
 export type ReadOnceAnswer = { id: number; bytes: ArrayBuffer; size: number; digest: Uint8Array } | { id: number; error: string };
 
 const CHUNK = 256 * 1024;
-const hash = hashInLanes(createMd5Lanes());
+const hash = hashInLanes(createMd5Lanes(hashingMd5Implementations));
+const byob = blobByobSupported();
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
+/** Without a BYOB reader: the default reader's chunks copied into `buffer`. */
+async function copyInto(blob: Blob, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+  const reader = blob.stream().getReader();
+  const target = new Uint8Array(buffer);
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    target.set(value, at);
+    at += value.length;
+  }
+  if (at !== blob.size) throw new Error('The part ended early.');
+  return buffer;
+}
+
+/** Reads without a BYOB reader wait for the one before (one open stream per worker). */
+let previous: Promise<unknown> = Promise.resolve();
+
 async function readInto(blob: Blob, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+  if (!byob) {
+    const read = previous.then(() => copyInto(blob, buffer));
+    previous = read.catch(() => {});
+    return read;
+  }
   const reader = blob.stream().getReader({ mode: 'byob' });
   let at = 0;
   while (at < blob.size) {
