@@ -1,4 +1,3 @@
-import { createJsMd5 } from '../md5/createJsMd5.js';
 import { toDigest, type Digest } from '../md5/digest.js';
 
 /**
@@ -6,8 +5,10 @@ import { toDigest, type Digest } from '../md5/digest.js';
  * of parts (without quotes). AWS documents it for objects without SSE-KMS/SSE-C; radosgw does the same.
  * Hashed in plain JavaScript: 16 bytes a part (160 KB for 10,000 parts) take a millisecond or two,
  * and nothing is compiled on the main thread, which a CSP without `'wasm-unsafe-eval'` would refuse.
+ * Loaded by `import()` when a multipart upload completes, not with the page's script.
  */
 export async function multipartETag(parts: readonly Digest[]): Promise<string> {
+  const { createJsMd5 } = await import('../md5/createJsMd5.js');
   const joined = new Uint8Array(parts.length * 16);
   parts.forEach((part, index) => joined.set(part.bytes, index * 16));
   return `${toDigest(createJsMd5().update(joined).digest()).hex}-${parts.length}`;
