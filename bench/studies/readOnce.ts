@@ -23,7 +23,10 @@
  * Runtime.getHeapUsage every 50 ms) against the allowance `npm run bench` holds the plugin to
  * (limit × part size × 2 + 64 MiB = 160 MiB). Rounds alternate the contenders' order.
  *
- * Run: `node --import tsx bench/studies/readOnce.ts [--engine=chromium,firefox,webkit] [--mib=512] [--rounds=3] [--network=off,on] [--timeout=300]` (seconds per upload)
+ * `--contenders=plain-md5,plain-md5-once-parallel,…` adds `plain-md5-once-parallel`: without a BYOB
+ * reader, a worker reads its parts side by side rather than one after another.
+ *
+ * Run: `node --import tsx bench/studies/readOnce.ts [--engine=chromium,firefox,webkit] [--contenders=…] [--mib=512] [--rounds=3] [--network=off,on] [--timeout=300]` (seconds per upload)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,7 +50,7 @@ const size = Number(option('mib', '512')) * MiB;
 const rounds = Number(option('rounds', '3'));
 const engines = enginesFromArgs(process.argv.slice(2), ['chromium']);
 const networkModes = option('network', 'off,on').split(',') as Array<'off' | 'on'>;
-const contenders: Contender[] = ['plain-md5', 'plain-md5-once', 'plain'];
+const contenders = option('contenders', 'plain-md5,plain-md5-once,plain').split(',') as Contender[];
 const ALLOWANCE = 6 * 8 * MiB * 2 + 64 * MiB;
 /** An upload that takes longer fails the run (an in-memory body with the Network domain on can crawl). */
 const TIMEOUT_S = Number(option('timeout', '300'));
@@ -87,20 +90,21 @@ async function measure(label: string, upload: Upload): Promise<void> {
     }
   }
   const cell = (value: string) => value.padStart(30);
-  console.log(`\n${size / MiB} MiB, ${label}, ${rounds} rounds: wall seconds (median), CPU-seconds (mean)${peaks.get('plain')!.length > 0 ? ', page heap (peak of each round\'s peak)' : ''}`);
+  console.log(`\n${size / MiB} MiB, ${label}, ${rounds} rounds: wall seconds (median), CPU-seconds (mean)${peaks.get(contenders[0]!)!.length > 0 ? ', page heap (peak of each round\'s peak)' : ''}`);
   console.log(`${''.padEnd(52)}${contenders.map((c) => cell(CONTENDER_NAMES[c])).join('')}`);
   const wall = (c: Contender) => median(walls.get(c)!);
   console.log(`${'wall time, s'.padEnd(52)}${contenders.map((c) => cell(Number.isFinite(wall(c)) ? wall(c).toFixed(2) : `over ${TIMEOUT_S}`)).join('')}`);
   console.log(`${'every round, s'.padEnd(52)}${contenders.map((c) => cell(walls.get(c)!.map((w) => w.toFixed(1)).join(', '))).join('')}`);
   const total = (c: Contender) => [...cpu.get(c)!.values()].reduce((sum, s) => sum + s, 0);
   console.log(`${'CPU, all processes, s'.padEnd(52)}${contenders.map((c) => cell(total(c).toFixed(2))).join('')}`);
-  if (peaks.get('plain')!.length > 0) {
+  if (peaks.get(contenders[0]!)!.length > 0) {
     console.log(`${'page heap peak, MiB (allowance 160)'.padEnd(52)}${contenders.map((c) => cell((Math.max(...peaks.get(c)!) / MiB).toFixed(1))).join('')}`);
   }
   const keys = [...new Set(contenders.flatMap((c) => [...cpu.get(c)!].filter(([, s]) => s >= 0.1).map(([k]) => k)))];
-  keys.sort((a, b) => (cpu.get('plain-md5-once')!.get(b) ?? 0) - (cpu.get('plain-md5-once')!.get(a) ?? 0));
+  const byCpu = cpu.get(contenders[1] ?? contenders[0]!)!;
+  keys.sort((a, b) => (byCpu.get(b) ?? 0) - (byCpu.get(a) ?? 0));
   for (const key of keys) console.log(`${key.slice(0, 51).padEnd(52)}${contenders.map((c) => cell((cpu.get(c)!.get(key) ?? 0).toFixed(2))).join('')}`);
-  if (peaks.get('plain')!.length > 0) console.log(`Page heap allowance: ${ALLOWANCE / MiB} MiB.`);
+  if (peaks.get(contenders[0]!)!.length > 0) console.log(`Page heap allowance: ${ALLOWANCE / MiB} MiB.`);
   console.log('');
 }
 

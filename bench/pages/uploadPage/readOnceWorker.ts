@@ -5,7 +5,7 @@
  * createMd5Lanes: parts in flight share the SIMD lanes) and gives the page the bytes and the digest.
  * Where Blob streams have no BYOB reader (WebKit) it reads with the default reader, copying each
  * chunk into the buffer, and one part at a time (the plugin's pool keeps a worker there to one
- * open stream too, see createHashPool's `lanes`), with the MD5 the plugin takes there
+ * open stream too, see createHashPool's `lanes`; `parallel` reads them side by side), with the MD5 the plugin takes there
  * (hashingMd5Implementations: one lane).
  */
 import { blobByobSupported } from '../../../plugin/hashing/blobByobSupported.js';
@@ -18,6 +18,8 @@ export interface ReadOnceRequest {
   blob: Blob;
   /** A buffer of an earlier part, to read into (at least `blob.size` bytes), or none. */
   buffer?: ArrayBuffer;
+  /** Without a BYOB reader, read this part beside the others rather than after them. */
+  parallel: boolean;
 }
 export type ReadOnceAnswer = { id: number; bytes: ArrayBuffer; size: number; digest: Uint8Array } | { id: number; error: string };
 
@@ -44,7 +46,8 @@ async function copyInto(blob: Blob, buffer: ArrayBuffer): Promise<ArrayBuffer> {
 /** Reads without a BYOB reader wait for the one before (one open stream per worker). */
 let previous: Promise<unknown> = Promise.resolve();
 
-async function readInto(blob: Blob, buffer: ArrayBuffer): Promise<ArrayBuffer> {
+async function readInto(blob: Blob, buffer: ArrayBuffer, parallel: boolean): Promise<ArrayBuffer> {
+  if (!byob && parallel) return copyInto(blob, buffer);
   if (!byob) {
     const read = previous.then(() => copyInto(blob, buffer));
     previous = read.catch(() => {});
@@ -65,7 +68,7 @@ async function readInto(blob: Blob, buffer: ArrayBuffer): Promise<ArrayBuffer> {
 scope.addEventListener('message', (event: MessageEvent<ReadOnceRequest>) => {
   const { id, blob } = event.data;
   const buffer = event.data.buffer && event.data.buffer.byteLength >= blob.size ? event.data.buffer : new ArrayBuffer(blob.size);
-  readInto(blob, buffer)
+  readInto(blob, buffer, event.data.parallel)
     .then(async (bytes) => {
       const view = new Uint8Array(bytes, 0, blob.size);
       let given = false;
