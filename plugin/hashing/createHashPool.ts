@@ -164,7 +164,14 @@ function mainThreadHasher(depth: number, onMd5Fallback: (fallback: Md5Fallback) 
   return {
     depth,
     run(blob, sizes) {
-      queue ??= import('./mainThreadHashQueue.js').then((loaded) => loaded.mainThreadHashQueue(onMd5Fallback));
+      // A load that failed (the network, not the CSP, kept the worker out too) is tried again with the next job.
+      queue ??= import('./mainThreadHashQueue.js').then(
+        (loaded) => loaded.mainThreadHashQueue(onMd5Fallback),
+        (error: unknown) => {
+          queue = undefined;
+          throw error;
+        },
+      );
       const digests = queue.then((hash) => hash(blob, sizes));
       return sizes.map((_, i) => digests.then((all) => all[i] as Promise<LaneDigest>));
     },
