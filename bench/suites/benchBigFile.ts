@@ -18,6 +18,7 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   stock: 'stock @uppy/aws-s3 6',
   'plain-md5': 'plain PUTs + MD5, read twice',
   'plain-md5-once': 'plain PUTs + MD5, read once',
+  'plain-md5-once-parallel': 'read once, parallel reads',
 };
 
 export interface BigFileOptions {

@@ -1,47 +1,67 @@
 /**
  * What the plugin weighs in a page, against the stock `@uppy/aws-s3` it replaces: each bundled
- * by esbuild as an app's bundler would (ES module, browser, minified), every `@uppy/*` package
- * left out (the page has Uppy anyway), and measured minified and minified + gzip (level 9). The
- * plugin's main-thread entry (plugin/index.ts) and its MD5 worker (plugin/md5Worker.ts, a file of
- * its own, loaded by `new Worker(new URL(...))`) are measured apart. Then the main-thread entry
- * again with the modules only some pages need left out (as if they were loaded by `import()`):
- * the MD5 code the main thread runs only when workers can't start, the WebAssembly MD5 builders,
- * the plain-JavaScript MD5. And the main-thread modules by minified bytes, largest first.
- * `npm run bench:bundle`
+ * by esbuild as an app's bundler would (ES module, browser, minified, code splitting on so that
+ * `import()` makes chunks of its own), every `@uppy/*` package left out (the page has Uppy
+ * anyway), and measured minified and minified + gzip (level 9). For the plugin's main-thread entry
+ * (plugin/index.ts) what a page loads with it (the entry's chunk and the chunks it imports
+ * statically) is counted apart from what it loads by `import()` only where needed (the MD5 the
+ * main thread runs when workers can't start, the plain-JavaScript MD5 that hashes the multipart
+ * ETag). Its MD5 worker (plugin/md5Worker.ts, a file of its own, loaded by `new Worker(new URL(...))`)
+ * is measured apart too. Then the modules a page loads, by minified bytes, largest first.
+ * `npm run bench:bundle`; `npm run bench` reports the same section (id `bundle`).
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { measurement, ratioOf, type BenchSection } from '../report/benchReport.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Leaves out every `@uppy/*` import but `keep`, and every plugin module named in `lazy` (as if loaded by `import()`). */
-function leaveOut(keep: string | undefined, lazy: readonly string[] = []): Plugin {
+/** Leaves out every `@uppy/*` import but `keep`. */
+function leaveOutUppy(keep: string | undefined): Plugin {
   return {
-    name: 'leave-out',
+    name: 'leave-out-uppy',
     setup(b) {
       b.onResolve({ filter: /^@uppy\// }, (args) => (args.path === keep ? undefined : { path: args.path, external: true }));
-      if (lazy.length > 0) {
-        const names = new RegExp(`/(${lazy.join('|')})\\.js$`);
-        b.onResolve({ filter: names }, (args) => ({ path: args.path, external: true }));
-      }
     },
   };
 }
 
-interface Measured {
-  name: string;
+/** Bytes of some of a bundle's output files, minified and minified + gzip, and the modules in them. */
+export interface Weight {
   min: number;
   gzip: number;
-  metafile: Metafile;
+  /** Minified bytes of each source module in these files, by path from the repository's root. */
+  modules: Map<string, number>;
 }
 
-async function measure(name: string, entry: { file: string } | { contents: string }, keep?: string, lazy: readonly string[] = []): Promise<Measured> {
+/** A bundle: what a page loads with the entry (its chunk and those it imports statically), and what it loads by `import()`. */
+export interface Bundle {
+  name: string;
+  atLoad: Weight;
+  onDemand: Weight;
+}
+
+function weigh(files: ReadonlyArray<{ path: string; contents: Uint8Array }>, metafile: Metafile, paths: ReadonlySet<string>): Weight {
+  let min = 0;
+  let gzip = 0;
+  const modules = new Map<string, number>();
+  for (const path of paths) {
+    const code = files.find((file) => relative(root, file.path) === path)!.contents;
+    min += code.length;
+    gzip += gzipSync(code, { level: 9 }).length; // each chunk is its own request, compressed on its own
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[path]!.inputs)) modules.set(relative(root, input), (modules.get(relative(root, input)) ?? 0) + bytesInOutput);
+  }
+  return { min, gzip, modules };
+}
+
+async function bundle(name: string, entry: { file: string } | { contents: string }, keep?: string): Promise<Bundle> {
   const result = await build({
     ...('file' in entry ? { entryPoints: [entry.file] } : { stdin: { contents: entry.contents, resolveDir: root, loader: 'js' as const } }),
     absWorkingDir: root,
     bundle: true,
+    splitting: true,
     minify: true,
     format: 'esm',
     platform: 'browser',
@@ -51,51 +71,71 @@ async function measure(name: string, entry: { file: string } | { contents: strin
     metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
-    plugins: [leaveOut(keep, lazy)],
+    plugins: [leaveOutUppy(keep)],
   });
-  const code = result.outputFiles.find((file) => file.path.endsWith('.js'))!.contents;
-  return { name, min: code.length, gzip: gzipSync(code, { level: 9 }).length, metafile: result.metafile };
+  const { outputs } = result.metafile;
+  const entryPath = Object.keys(outputs).find((path) => outputs[path]!.entryPoint !== undefined && path.endsWith('.js'))!;
+  // The entry's chunk and every chunk reached from it by static imports: what a page loads with it.
+  const atLoad = new Set<string>();
+  const visit = (path: string) => {
+    if (atLoad.has(path)) return;
+    atLoad.add(path);
+    for (const { path: imported, kind, external } of outputs[path]!.imports) if (!external && kind === 'import-statement') visit(imported);
+  };
+  visit(entryPath);
+  const onDemand = new Set(Object.keys(outputs).filter((path) => path.endsWith('.js') && !atLoad.has(path)));
+  return { name, atLoad: weigh(result.outputFiles, result.metafile, atLoad), onDemand: weigh(result.outputFiles, result.metafile, onDemand) };
 }
 
-/**
- * Main-thread modules that only some pages run: the main thread hashes only when the MD5 workers
- * can't start (a CSP without worker-src, a bundler that dropped the worker); there it builds the
- * WebAssembly MD5s, or, where WebAssembly is forbidden too, runs the plain-JavaScript one.
- * createJsMd5/md5Steps also serve multipartETag (16 bytes per part: any MD5 will do).
- */
-const LAZY_CANDIDATES = [
-  'createMd5Lanes',
-  'createJsMd5',
-  'md5Steps',
-  'createMd5',
-  'md5BlocksFunction',
-  'createSimdMd5',
-  'simdMd5BlocksFunction',
-  'wasmModule',
-  'simdSupported',
-  'createHashQueue',
-  'hashInLanes',
-  'readBlob',
-];
+/** The plugin's main thread (at load and on demand), its worker, and the stock plugin, bundled and measured alike. */
+export async function measureBundles(): Promise<{ main: Bundle; worker: Bundle; stock: Bundle }> {
+  return {
+    main: await bundle('our plugin, main thread (plugin/index.ts)', { file: 'plugin/index.ts' }),
+    worker: await bundle('our plugin, MD5 worker (plugin/md5Worker.ts)', { file: 'plugin/md5Worker.ts' }),
+    stock: await bundle('stock @uppy/aws-s3 6', { contents: "export { default } from '@uppy/aws-s3';" }, '@uppy/aws-s3'),
+  };
+}
 
-const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
+const kB = (bytes: number) => bytes / 1000;
 
-const rows = [
-  await measure('plugin main thread (plugin/index.ts)', { file: 'plugin/index.ts' }),
-  await measure('plugin MD5 worker (plugin/md5Worker.ts)', { file: 'plugin/md5Worker.ts' }),
-  await measure('stock @uppy/aws-s3', { contents: "export { default } from '@uppy/aws-s3';" }, '@uppy/aws-s3'),
-  await measure('plugin main thread, lazy candidates left out', { file: 'plugin/index.ts' }, undefined, LAZY_CANDIDATES),
-];
+/** The bundle sizes as a section of `npm run bench` (one figure each: sizes don't vary between rounds). */
+export async function benchBundleSize(): Promise<BenchSection> {
+  const { main, worker, stock } = await measureBundles();
+  const ours = measurement('our plugin, main thread, at load', 'kB', [kB(main.atLoad.gzip)]);
+  const theirs = measurement('stock @uppy/aws-s3 6', 'kB', [kB(stock.atLoad.gzip)]);
+  return {
+    id: 'bundle',
+    title: 'Weight on the page',
+    setup:
+      "Each bundled by esbuild as an app's bundler would (ES module, browser, minified, code splitting on), every `@uppy/*` package left out, gzip level 9 (each chunk on its own); kB = 1000 bytes, minified + gzip. " +
+      "Our main thread at load: the entry's chunk and the chunks it imports statically; on demand: what it loads by `import()` (the main-thread MD5 where workers can't start, the plain-JavaScript MD5 of the multipart ETag). " +
+      'The MD5 worker is a file of its own, loaded when the first part is hashed.',
+    measurements: [
+      ours,
+      measurement('our plugin, main thread, on demand', 'kB', [kB(main.onDemand.gzip)]),
+      measurement('our plugin, MD5 worker', 'kB', [kB(worker.atLoad.gzip + worker.onDemand.gzip)]),
+      theirs,
+      measurement('our plugin, main thread, at load, minified', 'kB', [kB(main.atLoad.min)]),
+      measurement('stock @uppy/aws-s3 6, minified', 'kB', [kB(stock.atLoad.min)]),
+    ],
+    ratios: [ratioOf(ours, theirs)],
+  };
+}
 
-console.log('| bundle (ESM, minified, @uppy/* external) | min | min + gzip |');
-console.log('| --- | ---: | ---: |');
-for (const row of rows) console.log(`| ${row.name} | ${kB(row.min)} | ${kB(row.gzip)} |`);
-
-const main = rows[0]!;
-const output = Object.values(main.metafile.outputs).find((out) => out.entryPoint !== undefined)!;
-console.log('\nMain-thread modules by minified bytes in the bundle (* = lazy candidate):');
-for (const [path, { bytesInOutput }] of Object.entries(output.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
-  const name = relative(root, path);
-  const lazy = LAZY_CANDIDATES.some((candidate) => name.endsWith(`/${candidate}.ts`));
-  console.log(`  ${lazy ? '*' : ' '} ${String(bytesInOutput).padStart(6)}  ${name}`);
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const bundles = await measureBundles();
+  const row = (name: string, weight: Weight) => console.log(`| ${name} | ${(weight.min / 1000).toFixed(1)} kB | ${(weight.gzip / 1000).toFixed(1)} kB |`);
+  console.log('| bundle (ESM, minified, code splitting, @uppy/* external) | min | min + gzip |');
+  console.log('| --- | ---: | ---: |');
+  row(`${bundles.main.name}, at load`, bundles.main.atLoad);
+  row(`${bundles.main.name}, on demand (import())`, bundles.main.onDemand);
+  row(bundles.worker.name, bundles.worker.atLoad);
+  row(bundles.stock.name, bundles.stock.atLoad);
+  for (const [title, weight] of [
+    ['at load', bundles.main.atLoad],
+    ['on demand', bundles.main.onDemand],
+  ] as const) {
+    console.log(`\nMain-thread modules ${title}, by minified bytes:`);
+    for (const [path, bytes] of [...weight.modules].sort((a, b) => b[1] - a[1])) console.log(`  ${String(bytes).padStart(6)}  ${path}`);
+  }
 }

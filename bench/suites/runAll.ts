@@ -4,7 +4,9 @@
  * to bench/results/latest.json and latest.md (the tables docs/performance.md links to), with one SVG chart per
  * benchmark beside them (bench/report/writeCharts.ts).
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
- * runs some of them (ids: signing, md5, bigFile, bigFile50ms, smallFiles, memory).
+ * runs some of them (ids: bundle, signing, md5, bigFile, bigFile50ms, smallFiles, memory). The
+ * first, `bundle`, measures no time: the weight on the page, ours (main thread at load and on
+ * demand, the worker) and the stock plugin's, as `npm run bench:bundle` does.
  *
  * The MD5 benchmark and the 512 MiB loopback race run in every engine, side by side (Chromium,
  * Firefox ESR, WebKitGTK: sections md5, md5Firefox, md5WebKit, bigFile, bigFileFirefox,
@@ -18,6 +20,7 @@ import { join } from 'node:path';
 import { s3ConfigFromEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../../scripts/startLocalS3.js';
 import { benchBigFile } from './benchBigFile.js';
+import { benchBundleSize } from './bundleSize.js';
 import type { BenchSection } from '../report/benchReport.js';
 import { benchSmallFiles } from './benchSmallFiles.js';
 import { benchUploadMemory } from './benchUploadMemory.js';
@@ -55,6 +58,7 @@ const report = (section: BenchSection) => {
   console.log(`\n${formatSection(section)}\n`);
 };
 try {
+  if (wanted('bundle')) report(await benchBundleSize());
   if (wanted('signing')) report(await benchSigningThroughput({ s3 }));
   if (wanted('md5')) for (const engine of engines) report(await benchMd5({ engine, rounds: roundsIn(engine) }));
   const chromiumOnly = engines.includes('chromium') ? ['bigFile50ms', 'smallFiles', 'memory'].filter(wanted) : [];

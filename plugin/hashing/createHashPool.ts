@@ -1,12 +1,11 @@
-import { createHashQueue } from './createHashQueue.js';
-import { createMd5Lanes, type Md5Fallback } from '../md5/createMd5Lanes.js';
-import { hashingMd5Implementations } from './hashingMd5Implementations.js';
+import type { Md5Fallback } from '../md5/createMd5Lanes.js';
 import { toDigest, type Digest } from '../md5/digest.js';
 import type { HashAnswer, HashRequest, WorkerReady } from './workerMessages.js';
-import { SIMD_MD5_LANES } from '../md5/createSimdMd5.js';
+import { SIMD_MD5_LANES } from '../md5/simdMd5Lanes.js';
 import type { LaneDigest } from './hashInLanes.js';
 import { blobByobSupported } from './blobByobSupported.js';
 import { simdSupported } from '../md5/simdSupported.js';
+import type { mainThreadHashQueue } from './mainThreadHashQueue.js';
 
 /** Hashes parts off the main thread, a few at a time, in the order they were asked for. */
 export interface HashPool {
@@ -155,9 +154,29 @@ function workerHasher(worker: Worker, depth: number, startTimeout: number, event
   };
 }
 
-/** Hashes on the main thread, as a worker would, with the fastest MD5 that starts here. */
+/**
+ * Hashes on the main thread, as a worker would, with the fastest MD5 that starts here. Its code
+ * (mainThreadHashQueue: the MD5s and the reading) is loaded by `import()` on first use: only pages
+ * whose workers can't start pay for it.
+ */
 function mainThreadHasher(depth: number, onMd5Fallback: (fallback: Md5Fallback) => void): Hasher {
-  return { depth, run: createHashQueue(() => createMd5Lanes(hashingMd5Implementations, onMd5Fallback)), stop() {} };
+  let queue: Promise<ReturnType<typeof mainThreadHashQueue>> | undefined;
+  return {
+    depth,
+    run(blob, sizes) {
+      // A load that failed (the network, not the CSP, kept the worker out too) is tried again with the next job.
+      queue ??= import('./mainThreadHashQueue.js').then(
+        (loaded) => loaded.mainThreadHashQueue(onMd5Fallback),
+        (error: unknown) => {
+          queue = undefined;
+          throw error;
+        },
+      );
+      const digests = queue.then((hash) => hash(blob, sizes));
+      return sizes.map((_, i) => digests.then((all) => all[i] as Promise<LaneDigest>));
+    },
+    stop() {},
+  };
 }
 
 /** Creates a pool of `size` MD5 workers, started on first use. */

@@ -21,16 +21,16 @@ import type { Md5Lanes } from './Md5Lanes.js';
 import { md5BlocksFunction } from './md5BlocksFunction.js';
 import { MD5_INITIAL_STATE, md5Steps } from './md5Steps.js';
 import { simdMd5BlocksFunction } from './simdMd5BlocksFunction.js';
+import { SIMD_MD5_LANES } from './simdMd5Lanes.js';
 import { wasmModule } from './wasmModule.js';
 
 /** Bytes a lane can hold staged: one 256 KiB read (readBlob's chunk) at a time. */
 export const LANE_CAPACITY = 256 * 1024;
 
+export { SIMD_MD5_LANES };
+const LANES = SIMD_MD5_LANES;
 /** Registers of four lanes. */
-const GROUPS = 2;
-const LANES = 4 * GROUPS;
-/** Digests a SIMD MD5 advances together. */
-export const SIMD_MD5_LANES = LANES;
+const GROUPS = LANES / 4;
 // ---- the module's memory ----------------------------------------------------------------------
 /** The lanes' states: per register, a0 a1 a2 a3, b0 …; lane l's word j at STATE + 64(l >> 2) + 16j + 4(l & 3). */
 const STATE = 0;

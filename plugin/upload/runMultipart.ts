@@ -4,7 +4,7 @@ import { withRetry } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
 import { createPartHashing } from './createPartHashing.js';
 import type { MultipartState, UploadResult } from './FileUploadTypes.js';
-import { multipartETag, multipartETagForm } from './multipartETagOfDigests.js';
+import { multipartETag, multipartETagForm, preloadMultipartETag } from './multipartETagOfDigests.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
 import type { PartDigests } from './PartDigests.js';
 import { planParts, type PlannedPart } from './planParts.js';
@@ -32,6 +32,7 @@ export async function runMultipart({ file, services, events, digests, removal, p
   const parts = planParts(size, state.partSize);
   timeline({ type: 'run-start', uploadId: state.uploadId, key: state.key, parts: parts.length, partSize: state.partSize, resumed });
   digests.usePartSize(state.partSize);
+  if (digests.hashing) preloadMultipartETag().catch(() => {}); // verifyObject loads it again if this failed
 
   const inner = new AbortController();
   const abortInner = () => inner.abort(signal.reason);

@@ -14,7 +14,7 @@ import { recordProgress, type ProgressRecorder, type ProgressSample } from './re
 import { runPlainMd5 } from './runPlainMd5.js';
 import { API, callApi, uploadInParts } from './uploadInParts.js';
 
-export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once';
+export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once' | 'plain-md5-once-parallel';
 
 export interface RunResult {
   ms: number;
@@ -82,7 +82,8 @@ async function run(contender: Contender, overrides: PluginOverrides = {}): Promi
   const errors: string[] = [];
   const started = performance.now();
   const progress = recordProgress(started);
-  const plain = (file: File) => (contender === 'plain' ? runPlain(file, 6, progress) : runPlainMd5(file, 6, contender === 'plain-md5' ? 'twice' : 'once', progress));
+  const modes = { 'plain-md5': 'twice', 'plain-md5-once': 'once', 'plain-md5-once-parallel': 'once-parallel' } as const;
+  const plain = (file: File) => (contender === 'plain' ? runPlain(file, 6, progress) : runPlainMd5(file, 6, modes[contender], progress));
   for (const file of files) await plain(file).catch((error: unknown) => errors.push(`${file.name}: ${String(error)}`));
   return { ms: performance.now() - started, files: files.length, bytes, errors, progress: progress.finish() };
 }

@@ -15,7 +15,8 @@ import type { ReadOnceAnswer, ReadOnceRequest } from './readOnceWorker.js';
 import type { ProgressRecorder } from './recordProgress.js';
 import { callApi, uploadInParts } from './uploadInParts.js';
 
-export type ReadMode = 'twice' | 'once';
+/** `once-parallel`: read once, and a worker reads its parts at once even without a BYOB reader (see readOnceWorker). */
+export type ReadMode = 'twice' | 'once' | 'once-parallel';
 
 /** A part's digest and the body its PUT sends; `release` once the PUT has its body. */
 interface Ready {
@@ -40,7 +41,7 @@ function readTwice(file: File, parts: PlannedPart[]): { ready: (part: PlannedPar
 }
 
 /** Digests and bodies of the parts read once: a worker reads each into memory and hashes the bytes; `held` parts at most. */
-function readOnce(file: File, parts: PlannedPart[], held: number): { ready: (part: PlannedPart) => Promise<Ready>; close(): void } {
+function readOnce(file: File, parts: PlannedPart[], held: number, parallel: boolean): { ready: (part: PlannedPart) => Promise<Ready>; close(): void } {
   const workers = [0, 1].map(() => new Worker(new URL('./readOnceWorker.ts', import.meta.url), { type: 'module' }));
   const answers = new Map<number, (answer: ReadOnceAnswer) => void>();
   for (const worker of workers) worker.addEventListener('message', (event: MessageEvent<ReadOnceAnswer>) => answers.get(event.data.id)?.(event.data));
@@ -61,7 +62,7 @@ function readOnce(file: File, parts: PlannedPart[], held: number): { ready: (par
         resolve({ digest: toDigest(answer.digest), body: new Uint8Array(answer.bytes, 0, answer.size), release });
       });
       const buffer = buffers.pop();
-      workers[part.partNumber % workers.length]!.postMessage({ id: part.partNumber, blob: file.slice(part.start, part.end), buffer } satisfies ReadOnceRequest, buffer ? [buffer] : []);
+      workers[part.partNumber % workers.length]!.postMessage({ id: part.partNumber, blob: file.slice(part.start, part.end), buffer, parallel } satisfies ReadOnceRequest, buffer ? [buffer] : []);
     });
   const fill = () => {
     while (holding < held && next < parts.length) {
@@ -80,7 +81,7 @@ function readOnce(file: File, parts: PlannedPart[], held: number): { ready: (par
 /** Uploads `file` (uploadInParts), `limit` PUTs at a time, each with its Content-MD5 (see the top of this file). */
 export function runPlainMd5(file: File, limit: number, mode: ReadMode, progress: ProgressRecorder): Promise<void> {
   return uploadInParts(file, limit, progress, async ({ uploadId, key, parts }) => {
-    const source = mode === 'twice' ? readTwice(file, parts) : readOnce(file, parts, limit + 2);
+    const source = mode === 'twice' ? readTwice(file, parts) : readOnce(file, parts, limit + 2, mode === 'once-parallel');
     return {
       async request(part) {
         const { digest, body, release } = await source.ready(part);
