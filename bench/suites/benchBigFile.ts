@@ -18,6 +18,8 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   stock: 'stock @uppy/aws-s3 6',
   'plain-md5': 'plain PUTs + MD5, read twice',
   'plain-md5-once': 'plain PUTs + MD5, read once',
+  'ours-companion': 'our plugin via Companion',
+  'stock-companion': 'stock @uppy/aws-s3 6 via Companion',
 };
 
 export interface BigFileOptions {
