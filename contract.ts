@@ -58,7 +58,31 @@ export const ROUTES = {
   confirm: '/s3/confirm',
   /** `POST` (extension): S3 event notifications (a Ceph radosgw HTTP push, or AWS SNS), `?token=` the shared secret. */
   events: '/s3/events',
+  /**
+   * `GET` (extension): which extensions this server has ({@link CapabilitiesResponse}). Touches
+   * nothing and asks no hook: a client calls it once to tell this middleware from a server with
+   * Companion's routes only (which answers 404).
+   */
+  capabilities: '/s3/capabilities',
 } as const;
+
+/**
+ * The extensions a server may have, as `GET /s3/capabilities` names them:
+ * - `md5-signing`: parts signed with their MD5 and size (`POST .../batch`, `md5=`/`size=` on a part);
+ * - `put-params`: `GET /s3/params?method=PUT` answers a presigned PUT (with `md5=` signed in) and the `key`;
+ * - `part-size`: `POST /s3/multipart` with `size` answers the `partSize` to use;
+ * - `confirm`: `POST /s3/confirm` checks single-request uploads and runs the completion hook;
+ * - `events`: `POST /s3/events` takes the store's notifications (only when the server is set up for them).
+ */
+export const EXTENSIONS = ['md5-signing', 'put-params', 'part-size', 'confirm', 'events'] as const;
+
+/** One extension of {@link EXTENSIONS}. */
+export type Extension = (typeof EXTENSIONS)[number];
+
+/** Answer of `GET /s3/capabilities` (extension). A client ignores names it does not know. */
+export interface CapabilitiesResponse {
+  extensions: Extension[];
+}
 
 /** Most files one confirm request may name. */
 export const MAX_CONFIRM_FILES = 100;
@@ -96,6 +120,9 @@ export const paths = {
   upload: (uploadId: string, key: string) => withQuery(up(uploadId), { key }),
   confirm: () => ROUTES.confirm,
   events: (token: string) => withQuery(ROUTES.events, { token }),
+  capabilities: () => ROUTES.capabilities,
+  /** Companion's batch signing: URLs without MD5s, `{presignedUrls}` answered. */
+  companionBatch: (uploadId: string, key: string, partNumbers: number[]) => withQuery(`${up(uploadId)}/batch`, { key, partNumbers: partNumbers.join(',') }),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

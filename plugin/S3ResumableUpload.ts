@@ -4,7 +4,9 @@ import { filterFilesToEmitUploadStarted, filterFilesToUpload } from '@uppy/core/
 import type { FileCounters, UploadCounters } from './counters.js';
 import { createHashPool, type HashPool } from './hashing/createHashPool.js';
 import { batchSingleUploadCalls, type SingleUploadCalls } from './network/batchSingleUploadCalls.js';
+import { checkContentMd5 } from './network/checkContentMd5.js';
 import { createApiClient, type ApiClient } from './network/createApiClient.js';
+import { createBackendDetector, type BackendMode } from './network/createBackendDetector.js';
 import { createLimiter, type Limiter } from './network/createLimiter.js';
 import { createServerAvailability } from './network/createServerAvailability.js';
 import type { RetrySettings } from './network/decideRetry.js';
@@ -65,6 +67,10 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   readonly #warned = new Set<string>();
   /** Each multipart upload's resume handle, kept the moment it exists (not on Golden Retriever's timer). */
   readonly #resumeHandles: ResumeHandles<M, B>;
+  /** Our middleware or Companion's routes only: asked of the server once, for every file (option `backend`). */
+  readonly #backend: (signal: AbortSignal) => Promise<BackendMode>;
+  /** Whether S3 checks a part's unsigned Content-MD5 (Companion backends): asked once, with the first part URL. */
+  #checksContentMd5: Promise<boolean> | undefined;
 
   constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
     const resolved = resolveOptions(options);
@@ -75,6 +81,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.#signAhead = createLimiter(resolved.limit);
     this.#api = this.#createApi({ count: (name) => this.#state.count(name) });
     this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
+    this.#backend = createBackendDetector(resolved.backend, (signal) => this.#api.capabilities(signal));
     const scope = typeof location === 'undefined' ? resolved.endpoint : new URL(resolved.endpoint, location.href).href;
     this.#resumeHandles = new ResumeHandles(uppy, createResumeStore({ scope, storage: resolved.resumeStorage }), resolved.partSize ?? DEFAULT_PART_SIZE);
   }
@@ -216,6 +223,8 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         timeline: (event) => this.#timeline(fileID, event),
         serverWait: (waiting) => this.#serverWait(fileID, waiting),
       }),
+      backend: this.#backend,
+      checksContentMd5: (url) => (this.#checksContentMd5 ??= checkContentMd5(url, AbortSignal.timeout(this.opts.callTimeout))),
       hashPool: this.opts.md5 ? this.#hashPool : undefined,
       limiter: this.#limiter,
       signAhead: this.#signAhead,

@@ -14,6 +14,17 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   endpoint: string;
   /**
+   * Which routes the server at `endpoint` has. `'extended'`: this package's middleware (each part's
+   * MD5 signed into its URL, small files by a PUT with their MD5 signed in). `'companion'`: Uppy
+   * Companion's `/s3` routes only (or any server speaking them): parts signed without MD5s, sent
+   * with a plain `Content-MD5` header where S3 checks it and the bucket's CORS allows it, and each
+   * part's ETag compared with its MD5; small files by Companion's POST form, checked by the ETag
+   * S3 answers. `'auto'` asks the server once, before the first upload (`GET /s3/capabilities`:
+   * our middleware answers it, Companion answers 404), and keeps the answer.
+   * @default 'auto'
+   */
+  backend?: 'auto' | 'extended' | 'companion';
+  /**
    * Requests to S3 running at once, shared by all files and all their parts.
    * @default 6
    */
@@ -149,6 +160,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as S3ResumableUploadOptions<M, B>;
   const resolved: ResolvedOptions<M, B> = {
     md5: true,
+    backend: 'auto',
     limit: 6,
     shouldUseMultipart: (file: UppyFile<M, B>) => (file.size ?? 0) > 8 * MiB,
     hashWorkers: 2,
@@ -185,6 +197,9 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   const { resumeStorage } = options;
   if (resumeStorage !== undefined && resumeStorage !== false && !['getItem', 'setItem', 'removeItem', 'key'].every((name) => typeof (resumeStorage as unknown as Record<string, unknown>)[name] === 'function')) {
     throw new TypeError(`Expected \`resumeStorage\` to be \`false\` or a Storage (getItem, setItem, removeItem, key, length), got ${describe(resumeStorage)}`);
+  }
+  if (!['auto', 'extended', 'companion'].includes(resolved.backend)) {
+    throw new TypeError(`Expected \`backend\` to be 'auto', 'extended' or 'companion', got ${describe(resolved.backend)}`);
   }
   const { shouldUseMultipart } = resolved;
   if (typeof shouldUseMultipart !== 'boolean' && typeof shouldUseMultipart !== 'function') {

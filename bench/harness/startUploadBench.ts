@@ -23,6 +23,7 @@ import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import { cleanupStaleUploads, createS3Middleware } from '../../middleware/index.js';
 import { s3ClientConfig } from '../../scripts/s3ClientConfig.js';
 import type { S3Config } from '../../scripts/s3ConfigFromEnv.js';
+import { startCompanion } from '../../test/harness/startCompanion.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, PluginOverrides, RunResult } from '../pages/uploadPage/main.js';
 
@@ -102,6 +103,8 @@ export interface UploadBenchOptions {
 /** The upload page (built by Vite as for production) and the middleware at `/api`, served on 127.0.0.1, and the bucket's checks. */
 export interface UploadServer {
   url: string;
+  /** The real Companion 6 on its own origin, on the same bucket and prefix: the `*-companion` contenders' server. */
+  companionUrl: string;
   /** Throws unless the bucket holds exactly `files` objects of `bytes` in all (what a run sent). */
   checkStored(what: string, files: number, bytes: number): Promise<void>;
   /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
@@ -120,6 +123,8 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   app.use(express.static(outDir));
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const companion = await startCompanion({ s3: s3Config, corsOrigins: [new URL(url).origin], getKey: ({ filename }) => `${PREFIX}${crypto.randomUUID()}/${filename}` });
 
   /** Every object under the benchmark's prefix. */
   async function listStored(): Promise<Array<{ Key: string; Size: number }>> {
@@ -144,7 +149,8 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   }
 
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url,
+    companionUrl: companion.url,
     async checkStored(what, files, bytes) {
       const stored = await listStored();
       const storedBytes = stored.reduce((sum, object) => sum + object.Size, 0);
@@ -155,6 +161,7 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
     empty,
     async close() {
       await empty().catch(() => {});
+      await companion.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
@@ -175,7 +182,8 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   return {
     browserVersion: browser.version,
     engine,
-    async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin = {} } = {}) {
+    async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin: given = {} } = {}) {
+      const plugin = contender.endsWith('-companion') ? { ...given, endpoint: served.companionUrl } : given;
       const emulated = latencyMs > 0 || uploadBytesPerSecond > 0;
       if (engine !== 'chromium' && (emulated || heapSampleMs > 0)) {
         throw new TypeError(`Latency, a bandwidth cap and heap samples need Chromium's DevTools protocol; ${engine} has none the harness drives`);

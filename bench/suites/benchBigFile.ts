@@ -19,6 +19,8 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   'plain-md5': 'plain PUTs + MD5, read twice',
   'plain-md5-once': 'plain PUTs + MD5, read once',
   'plain-md5-once-parallel': 'read once, parallel reads',
+  'ours-companion': 'our plugin via Companion',
+  'stock-companion': 'stock @uppy/aws-s3 6 via Companion',
 };
 
 export interface BigFileOptions {

@@ -4,7 +4,7 @@
  * to bench/results/latest.json and latest.md (the tables docs/performance.md links to), with one SVG chart per
  * benchmark beside them (bench/report/writeCharts.ts).
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
- * runs some of them (ids: bundle, signing, md5, bigFile, bigFile50ms, smallFiles, memory). The
+ * runs some of them (ids: bundle, signing, md5, bigFile, bigFile50ms, companion50ms, smallFiles, memory). The
  * first, `bundle`, measures no time: the weight on the page, ours (main thread at load and on
  * demand, the worker) and the stock plugin's, as `npm run bench:bundle` does.
  *
@@ -21,6 +21,7 @@ import { s3ConfigFromEnv } from '../../scripts/s3ConfigFromEnv.js';
 import { startLocalS3 } from '../../scripts/startLocalS3.js';
 import { benchBigFile } from './benchBigFile.js';
 import { benchBundleSize } from './bundleSize.js';
+import { benchCompanion } from './benchCompanion.js';
 import type { BenchSection } from '../report/benchReport.js';
 import { benchSmallFiles } from './benchSmallFiles.js';
 import { benchUploadMemory } from './benchUploadMemory.js';
@@ -61,13 +62,13 @@ try {
   if (wanted('bundle')) report(await benchBundleSize());
   if (wanted('signing')) report(await benchSigningThroughput({ s3 }));
   if (wanted('md5')) for (const engine of engines) report(await benchMd5({ engine, rounds: roundsIn(engine) }));
-  const chromiumOnly = engines.includes('chromium') ? ['bigFile50ms', 'smallFiles', 'memory'].filter(wanted) : [];
+  const chromiumOnly = engines.includes('chromium') ? ['bigFile50ms', 'companion50ms', 'smallFiles', 'memory'].filter(wanted) : [];
   const uploads = [...(wanted('bigFile') ? ['bigFile'] : []), ...chromiumOnly];
   if (uploads.length > 0) {
     const big = join(files, 'big.bin');
     const huge = join(files, 'huge.bin');
     const small = Array.from({ length: SMALL_COUNT }, (_, i) => join(files, `small-${String(i).padStart(3, '0')}.bin`));
-    if (wanted('bigFile') || chromiumOnly.includes('bigFile50ms')) await writeRandomFile(big, BIG);
+    if (wanted('bigFile') || chromiumOnly.includes('bigFile50ms') || chromiumOnly.includes('companion50ms')) await writeRandomFile(big, BIG);
     if (chromiumOnly.includes('memory')) await writeRandomFile(huge, HUGE);
     if (chromiumOnly.includes('smallFiles')) for (const path of small) await writeRandomFile(path, SMALL);
     const warm = join(files, 'warm.bin');
@@ -80,6 +81,7 @@ try {
         console.log(`Uploads from ${bench.browserVersion} to ${s3.endpoint}:`);
         // Untimed: the first upload of each contender pays for cold caches in radosgw and the browser.
         for (const contender of ['ours', 'ours-no-md5', 'plain', 'stock'] as const) await bench.run(contender, [warm]);
+        if (chromiumOnly.includes('companion50ms') && engine === 'chromium') for (const contender of ['ours-companion', 'stock-companion'] as const) await bench.run(contender, [warm]);
         const notes =
           engine === 'chromium'
             ? []
@@ -90,6 +92,7 @@ try {
         if (wanted('bigFile')) report(await benchBigFile(bench, { path: big, size: BIG, rounds: roundsIn(engine), notes }));
         if (engine !== 'chromium') continue;
         if (chromiumOnly.includes('bigFile50ms')) report(await benchBigFile(bench, { path: big, size: BIG, latencyMs: 50 }));
+        if (chromiumOnly.includes('companion50ms')) report(await benchCompanion(bench, { path: big, size: BIG, latencyMs: 50 }));
         if (chromiumOnly.includes('smallFiles')) report(await benchSmallFiles(bench, { paths: small, size: SMALL }));
         if (chromiumOnly.includes('memory')) report(await benchUploadMemory(bench, { path: huge, size: HUGE }));
       } finally {

@@ -7,6 +7,7 @@ import {
   MAX_SINGLE_UPLOAD_SIZE,
   type AbortResponse,
   type BatchSignResponse,
+  type CapabilitiesResponse,
   type CompanionBatchResponse,
   type CompleteRequest,
   type CompleteResponse,
@@ -56,6 +57,11 @@ export interface UploadHandlers<Req> {
    * (a store sends them, not a user): the `token` query parameter must be `events.secret`.
    */
   receiveEvents: Handler<Req, EventsResponse>;
+  /**
+   * Extension: the extensions this server has. Not asked of `authorize`: it names no user's data,
+   * and a client asks it before anything else, to tell this server from Companion.
+   */
+  capabilities: Handler<Req, CapabilitiesResponse>;
   /** The validated options, for adapters (e.g. `onError`). */
   readonly options: ResolvedOptions<Req>;
 }
@@ -75,7 +81,7 @@ const OPERATIONS = {
   completeMultipartUpload: 'complete',
   abortMultipartUpload: 'abort',
   confirmUploads: 'confirm',
-} as const satisfies Record<Exclude<HandlerName, 'receiveEvents'>, Operation>;
+} as const satisfies Record<Exclude<HandlerName, 'receiveEvents' | 'capabilities'>, Operation>;
 
 /** `a === b` in time that depends on neither (both hashed first, so their lengths do not show either). */
 function secretEquals(a: string, b: string): boolean {
@@ -422,6 +428,10 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       return answer;
     },
 
+    async capabilities() {
+      return { extensions: options.events === undefined ? ['md5-signing', 'put-params', 'part-size', 'confirm'] : ['md5-signing', 'put-params', 'part-size', 'confirm', 'events'] };
+    },
+
     async abortMultipartUpload(req, { params, query }) {
       const uploadId = parse.parseUploadId(params.uploadId);
       const key = await ownedKey(req, parse.queryString(query, 'key'));
@@ -440,6 +450,6 @@ export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): Uplo
       };
       return [name, checked];
     }),
-  ) as Omit<UploadHandlers<Req>, 'options' | 'receiveEvents'>;
-  return { options, ...authorized, receiveEvents: handlers.receiveEvents };
+  ) as Omit<UploadHandlers<Req>, 'options' | 'receiveEvents' | 'capabilities'>;
+  return { options, ...authorized, receiveEvents: handlers.receiveEvents, capabilities: handlers.capabilities };
 }

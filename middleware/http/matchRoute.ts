@@ -17,6 +17,7 @@ const TABLE: ReadonlyArray<readonly [method: string, pattern: string, handler: H
   ['GET', ROUTES.upload, 'listParts'],
   ['DELETE', ROUTES.upload, 'abortMultipartUpload'],
   ['POST', ROUTES.confirm, 'confirmUploads'],
+  ['GET', ROUTES.capabilities, 'capabilities'],
   // AWS SNS posts its JSON as text/plain.
   ['POST', ROUTES.events, 'receiveEvents', 'text'],
 ];

@@ -2,6 +2,7 @@ import {
   paths,
   type BatchPartRequest,
   type BatchSignResponse,
+  type CompanionBatchResponse,
   type CompleteRequest,
   type CompleteResponse,
   type ConfirmedFile,
@@ -9,6 +10,7 @@ import {
   type CreateMultipartRequest,
   type CreateMultipartResponse,
   type ErrorBody,
+  type Extension,
   type ListedPart,
   type ParamsBatchResponse,
   type ParamsFile,
@@ -16,6 +18,7 @@ import {
   type ParamsResponse,
   type RefusedFile,
 } from '../../contract.js';
+import { S3UploadError } from '../S3UploadError.js';
 import type { ServerAvailability } from './createServerAvailability.js';
 import { RequestFailure } from './RequestFailure.js';
 import { withRetry, type RetryOptions } from './withRetry.js';
@@ -36,6 +39,25 @@ export interface ApiClient {
    * `serverData`) or refused with its error code.
    */
   confirmUploads(files: ConfirmFile[], signal: AbortSignal): Promise<Array<ConfirmedFile | RefusedFile>>;
+  /**
+   * The extensions the server has (`GET /s3/capabilities`), or `undefined` when it has none: it
+   * answered 404 without our JSON error, as Companion does. Our middleware from before the route
+   * answers a JSON 404 `not_found`: it has the signing extensions.
+   */
+  capabilities(signal: AbortSignal): Promise<Extension[] | undefined>;
+  /** Companion's batch signing (`GET .../batch?partNumbers=`): URLs with nothing signed but the host. */
+  signPartsCompanion(uploadId: string, key: string, partNumbers: number[], signal: AbortSignal): Promise<CompanionBatchResponse>;
+  /** Companion's `GET /s3/params`: a presigned POST form (`fields.key` is the key). */
+  getUploadForm(query: ParamsQuery, signal: AbortSignal): Promise<UploadForm>;
+}
+
+/** A presigned POST form as Companion answers `GET /s3/params`. */
+export interface UploadForm {
+  method: 'POST';
+  url: string;
+  fields: Record<string, string> & { key: string };
+  /** Seconds; Companion answers it (800 by default). */
+  expires: number;
 }
 
 export interface ApiClientOptions {
@@ -80,6 +102,14 @@ const guards = {
     isObject(body) &&
     Array.isArray(body.files) &&
     body.files.every((file) => isObject(file) && (file.ok === false ? isString(file.code) : file.ok === true && guards.params(file)))) as Guard<ParamsBatchResponse>,
+  capabilities: ((body) => isObject(body) && Array.isArray(body.extensions) && body.extensions.every(isString)) as Guard<{ extensions: Extension[] }>,
+  companionBatch: ((body) => isObject(body) && isObject(body.presignedUrls) && Object.values(body.presignedUrls).every(isString)) as Guard<CompanionBatchResponse>,
+  form: ((body) =>
+    isSigned(body) &&
+    (body as UploadForm).method === 'POST' &&
+    isObject((body as UploadForm).fields) &&
+    Object.values((body as UploadForm).fields).every(isString) &&
+    isString((body as UploadForm).fields.key)) as Guard<UploadForm>,
   any: ((_body) => true) as Guard<unknown>,
 };
 
@@ -176,5 +206,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       await call('abort the upload', 'DELETE', paths.upload(uploadId, key), guards.any, signal);
     },
     confirmUploads: async (files, signal) => (await call('confirm the upload', 'POST', paths.confirm(), guards.confirm, signal, { files })).files,
+    capabilities: async (signal) => {
+      try {
+        return (await call('ask what the upload server can do', 'GET', paths.capabilities(), guards.capabilities, signal)).extensions;
+      } catch (error) {
+        if (!(error instanceof S3UploadError && error.status === 404)) throw error;
+        return error.code === 'not_found' ? ['md5-signing', 'put-params', 'part-size'] : undefined;
+      }
+    },
+    signPartsCompanion: (uploadId, key, partNumbers, signal) => call('sign parts', 'GET', paths.companionBatch(uploadId, key, partNumbers), guards.companionBatch, signal),
+    getUploadForm: ({ filename, type, metadata }, signal) => call('sign the upload', 'GET', paths.params({ filename, type, metadata }), guards.form, signal),
   };
 }

@@ -14,6 +14,8 @@ export interface PutToS3 {
   expiresAt: number;
   /** Abort and count as a network failure when no byte moves for this long, ms. */
   stallTimeout: number;
+  /** A presigned POST form's fields: the body is POSTed as its `file`, after them, instead of PUT. */
+  form?: Record<string, string>;
 }
 
 /** Reads `<Code>` and `<Message>` from an S3 error body. */
@@ -22,9 +24,15 @@ function s3Error(xml: string): { code: string; message: string } {
   return { code: field('Code') || 'UnknownError', message: field('Message') };
 }
 
+/** The ETag of a POST form's XML answer (`success_action_status` 201), which radosgw gives in no header. */
+function etagInXml(xml: string): string | undefined {
+  const etag = /<ETag>([^<]*)<\/ETag>/.exec(xml)?.[1];
+  return etag?.replace(/&quot;/g, '"');
+}
+
 /**
- * PUTs a body to a presigned S3 URL (XHR, for upload progress). Resolves with the ETag header
- * (undefined when CORS hides it); throws {@link RequestFailure} for the policy to judge, or the
+ * PUTs a body to a presigned S3 URL, or POSTs it in a presigned form (XHR, for upload progress).
+ * Resolves with the ETag header, or the form answer's `<ETag>` (undefined when CORS hides both); throws {@link RequestFailure} for the policy to judge, or the
  * signal's reason when aborted.
  */
 export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; status: number }> {
@@ -48,7 +56,7 @@ export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; s
     };
     const fail = (failure: ConstructorParameters<typeof RequestFailure>[0]) => reject(new RequestFailure(failure, request.what, request.expiresAt));
 
-    xhr.open('PUT', request.url);
+    xhr.open(request.form ? 'POST' : 'PUT', request.url);
     for (const [name, value] of Object.entries(request.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (event) => {
       armStallTimer();
@@ -56,7 +64,7 @@ export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; s
     });
     xhr.addEventListener('load', () => {
       settle();
-      if (xhr.status >= 200 && xhr.status < 300) return resolve({ etag: xhr.getResponseHeader('ETag') ?? undefined, status: xhr.status });
+      if (xhr.status >= 200 && xhr.status < 300) return resolve({ etag: xhr.getResponseHeader('ETag') ?? etagInXml(xhr.responseText), status: xhr.status });
       const { code, message } = s3Error(xhr.responseText);
       fail({ kind: 'http', target: 's3', status: xhr.status, code, message });
     });
@@ -71,6 +79,13 @@ export function putToS3(request: PutToS3): Promise<{ etag: string | undefined; s
     });
     signal.addEventListener('abort', onAbort, { once: true });
     armStallTimer();
-    xhr.send(request.body);
+    if (request.form) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(request.form)) form.append(name, value);
+      form.append('file', request.body); // S3 ignores every field after the file
+      xhr.send(form);
+    } else {
+      xhr.send(request.body);
+    }
   });
 }

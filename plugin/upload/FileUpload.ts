@@ -10,6 +10,7 @@ import { putWithTimeline } from './putWithTimeline.js';
 import type { RunContext } from './RunContext.js';
 import { runMultipart, type MultipartSession } from './runMultipart.js';
 import { runSingle } from './runSingle.js';
+import { runSingleForm } from './runSingleForm.js';
 
 export type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, UploadServices } from './FileUploadTypes.js';
 
@@ -79,11 +80,13 @@ export class FileUpload {
     const signal = AbortSignal.any([run.signal, this.#removal.signal]);
     const work = this.#previous
       .catch(() => {})
-      .then(() => {
+      .then(async () => {
         signal.throwIfAborted();
         // The previous run may have completed the upload after all.
         if (this.#finished) throw paused();
-        return this.#file.multipart || this.#state ? runMultipart(this.#context, this.#session, signal) : runSingle(this.#context, signal);
+        const backend = await this.#services.backend(signal);
+        if (this.#file.multipart || this.#state) return runMultipart(this.#context, this.#session, signal, backend);
+        return backend === 'companion' ? runSingleForm(this.#context, signal) : runSingle(this.#context, signal);
       })
       .then(
         (result) => {

@@ -3,6 +3,7 @@ import type { ConfirmedFile, ConfirmFile, ParamsFile, ParamsResponse } from '../
 import type { FileCounters } from '../counters.js';
 import type { HashPool } from '../hashing/createHashPool.js';
 import type { ApiClient } from '../network/createApiClient.js';
+import type { BackendMode } from '../network/createBackendDetector.js';
 import type { Limiter } from '../network/createLimiter.js';
 import type { RetrySettings } from '../network/decideRetry.js';
 import type { UnstampedTimelineEvent } from '../TimelineEvent.js';
@@ -28,6 +29,10 @@ export interface UploadServices {
   signSingle: (file: ParamsFile, signal: AbortSignal) => Promise<ParamsResponse>;
   /** The server's confirm of a single-request upload, sent together with other files'. */
   confirmSingle: (file: ConfirmFile, signal: AbortSignal) => Promise<ConfirmedFile>;
+  /** Which routes the upload server has, decided once for all files (before the first upload needs it). */
+  backend: (signal: AbortSignal) => Promise<BackendMode>;
+  /** Whether S3 checks an unsigned `Content-MD5` header on a part (and CORS lets it through); asked once, with a part URL about to be used. */
+  checksContentMd5: (url: string) => Promise<boolean>;
   /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
   hashPool: HashPool | undefined;
   /** Bounds the PUTs to S3 under way at once, across files. */

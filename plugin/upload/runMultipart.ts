@@ -1,5 +1,6 @@
 import type { ListedPart } from '../../contract.js';
 import { unquoteETag, type Digest } from '../md5/digest.js';
+import type { BackendMode } from '../network/createBackendDetector.js';
 import { withRetry } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
 import { createPartHashing } from './createPartHashing.js';
@@ -9,6 +10,7 @@ import { PartSigner, type SignedPart } from './PartSigner.js';
 import type { PartDigests } from './PartDigests.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import type { RunContext } from './RunContext.js';
+import { signPartsCompanion } from './signPartsCompanion.js';
 
 /** The multipart upload a run works on, kept by its {@link FileUpload} across runs. */
 export interface MultipartSession {
@@ -22,9 +24,15 @@ export interface MultipartSession {
  * A file in parts: `limit` runners take parts in order, each hashed (with a look-ahead window),
  * skipped when S3 holds it already with the same size and MD5, else signed in batches and sent
  * under the shared connection limit, retried by the policy. Then the upload is completed and the
- * object's ETag checked against the parts' MD5s.
+ * object's ETag checked against the parts' MD5s. Against a `companion` backend the parts are
+ * signed without MD5s ({@link signPartsCompanion}), and its complete answers no ETag to check.
  */
-export async function runMultipart({ file, services, events, digests, removal, put, retryOptions }: RunContext, session: MultipartSession, signal: AbortSignal): Promise<UploadResult> {
+export async function runMultipart(
+  { file, services, events, digests, removal, put, retryOptions }: RunContext,
+  session: MultipartSession,
+  signal: AbortSignal,
+  backend: BackendMode = 'extended',
+): Promise<UploadResult> {
   const { listed, state, resumed } = await session.open(signal);
   signal.throwIfAborted();
   const { timeline } = events;
@@ -55,7 +63,10 @@ export async function runMultipart({ file, services, events, digests, removal, p
   };
 
   const signer = new PartSigner({
-    sign: (batch) => services.api.signParts(state.uploadId, state.key, batch, runSignal),
+    sign:
+      backend === 'companion'
+        ? signPartsCompanion(services.api, state, runSignal, services.checksContentMd5)
+        : (batch) => services.api.signParts(state.uploadId, state.key, batch, runSignal),
     // Parts hashed already, or every queued part when nothing is hashed.
     upcoming: () =>
       queue.flatMap((part) => {
@@ -156,7 +167,8 @@ export async function runMultipart({ file, services, events, digests, removal, p
   );
   if (await verifyObject(completed.etag, parts, digests)) services.count('objectsVerified');
   session.completed();
-  timeline({ type: 'server-confirmed', via: 'complete', etag: completed.etag, serverData: completed.serverData });
+  // Our middleware checked the object and ran the app's hook; a Companion backend does neither.
+  if (backend === 'extended') timeline({ type: 'server-confirmed', via: 'complete', etag: completed.etag, serverData: completed.serverData });
   return { location: completed.location, key: completed.key, etag: completed.etag, uploadId: state.uploadId, serverData: completed.serverData };
 }
 

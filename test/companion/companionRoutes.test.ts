@@ -41,9 +41,12 @@ it('the probe: POST /s3/multipart/-/batch with {} is a 404 HTML page from Compan
   expect(fromUs.type).toBe('application/json; charset=utf-8');
   expect(JSON.parse(fromUs.text)).toMatchObject({ code: 'invalid_key' });
 
+  // The dedicated route the plugin asks: Express's HTML 404 from Companion, our extensions as JSON.
+  expect(await answer(`${companion.url}/s3/capabilities`)).toMatchObject({ status: 404, type: 'text/html; charset=utf-8', allowOrigin: origin });
+  expect(JSON.parse((await answer(`${ours.base}/s3/capabilities`)).text)).toEqual({ extensions: ['md5-signing', 'put-params', 'part-size', 'confirm'] });
   // An unknown GET route: the same split (Express's HTML 404 there, our JSON not_found here).
-  expect(await answer(`${companion.url}/s3/capabilities`)).toMatchObject({ status: 404, type: 'text/html; charset=utf-8' });
-  expect(JSON.parse((await answer(`${ours.base}/s3/capabilities`)).text)).toEqual({ code: 'not_found', message: 'No such upload route.' });
+  expect(await answer(`${companion.url}/s3/no-such-route`)).toMatchObject({ status: 404, type: 'text/html; charset=utf-8' });
+  expect(JSON.parse((await answer(`${ours.base}/s3/no-such-route`)).text)).toEqual({ code: 'not_found', message: 'No such upload route.' });
 
   // Companion answers every preflight itself (204), so a cross-origin probe with a JSON body gets through to the 404.
   const preflight = await answer(`${companion.url}/s3/multipart/-/batch`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });

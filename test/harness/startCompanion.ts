@@ -30,6 +30,22 @@ export interface RunningCompanion {
 }
 
 /**
+ * Runs `create` with NODE_ENV=test, as under Vitest: elsewhere (a bench run) Companion's app()
+ * schedules a daily clean-up of remote downloads (none here) that close() cannot cancel and that
+ * keeps the process alive.
+ */
+function asUnderVitest<T>(create: () => T): T {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'test';
+  try {
+    return create();
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+/**
  * Starts Companion's Express app on a free port of 127.0.0.1. Companion insists on a `secret`, a
  * writable `filePath` (for remote downloads, unused here) and `server.host`; `metrics` is off, as
  * its Prometheus registry is global and a second Companion in the same process would clash.
@@ -38,24 +54,26 @@ export interface RunningCompanion {
 export async function startCompanion({ s3, corsOrigins, getKey }: CompanionOptions): Promise<RunningCompanion> {
   const port = await freePort();
   const filePath = await mkdtemp(join(tmpdir(), 'companion-'));
-  const { app } = companionApp({
-    secret: randomBytes(32).toString('hex'),
-    filePath,
-    server: { host: `127.0.0.1:${port}`, protocol: 'http' },
-    corsOrigins,
-    // Companion fetches remote files only to these URLs; it has none to fetch here.
-    uploadUrls: [`http://127.0.0.1:${port}/`],
-    metrics: false,
-    s3: {
-      endpoint: s3.endpoint,
-      region: s3.region,
-      bucket: s3.bucket,
-      key: s3.accessKeyId,
-      secret: s3.secretAccessKey,
-      forcePathStyle: true,
-      ...(getKey ? { getKey } : {}),
-    },
-  });
+  const { app } = asUnderVitest(() =>
+    companionApp({
+      secret: randomBytes(32).toString('hex'),
+      filePath,
+      server: { host: `127.0.0.1:${port}`, protocol: 'http' },
+      corsOrigins,
+      // Companion fetches remote files only to these URLs; it has none to fetch here.
+      uploadUrls: [`http://127.0.0.1:${port}/`],
+      metrics: false,
+      s3: {
+        endpoint: s3.endpoint,
+        region: s3.region,
+        bucket: s3.bucket,
+        key: s3.accessKeyId,
+        secret: s3.secretAccessKey,
+        forcePathStyle: true,
+        ...(getKey ? { getKey } : {}),
+      },
+    }),
+  );
   const server = createServer(app as unknown as RequestListener);
   await new Promise<void>((resolve, reject) => server.listen(port, '127.0.0.1').once('listening', resolve).once('error', reject));
   return {

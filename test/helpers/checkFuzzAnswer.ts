@@ -1,5 +1,6 @@
 /** The rules every answer of the fuzzed middleware must keep. */
-import { ERROR_STATUS, type Operation } from '../../contract.js';
+import { ERROR_STATUS, EXTENSIONS, type Operation } from '../../contract.js';
+import { matchRoute, parseTarget } from '../../middleware/http/matchRoute.js';
 import type { Answer, RawRequest } from './sendRawRequest.js';
 
 const isErrorCode = (code: unknown): code is keyof typeof ERROR_STATUS => typeof code === 'string' && Object.hasOwn(ERROR_STATUS, code);
@@ -122,8 +123,17 @@ export function checkFuzzAnswer(checker: Checker, request: RawRequest, answer: A
 
   // A 2xx: only a known handler may have answered it, never for the refused user, and only about the caller's keys.
   if (seen === undefined) {
-    // The events route asks no authorize hook (a store calls it, not a user): only its token lets anyone in.
     const answered = body as Record<string, unknown> | undefined;
+    // The capabilities route asks no authorize hook either (it names nobody's data): anyone may read it, and it names extensions only.
+    const isCapabilities = isHead
+      ? matchRoute('GET', parseTarget(request.path).pathname)?.handler === 'capabilities'
+      : typeof answered === 'object' && answered !== null && Object.keys(answered).join() === 'extensions';
+    if (isCapabilities) {
+      const names = answered?.extensions;
+      if (!isHead && !(Array.isArray(names) && names.every((name) => (EXTENSIONS as readonly unknown[]).includes(name)))) throw say('the capabilities answer names unknown extensions');
+      return;
+    }
+    // The events route asks no authorize hook (a store calls it, not a user): only its token lets anyone in.
     const isEvents = isHead || (typeof answered === 'object' && answered !== null && Object.keys(answered).sort().join() === 'delivered,skipped');
     if (!isEvents) throw say('a 2xx from no handler');
     if (tokensOf(request.path).join() !== checker.eventToken) throw say('the events route answered a 2xx without the right token');

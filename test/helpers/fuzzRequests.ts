@@ -451,7 +451,7 @@ export function requestGroups(whos: Who[], bucket = 'uploads', eventToken = 'x'.
   // Anything: every method on every route shape, and random paths under /s3.
   const anyPath = (who: Who) =>
     fc.oneof(
-      fc.constantFrom('/s3', '/s3/', '/S3/MULTIPART', '/s3/multipart/', '/s3//multipart', '/s3/multipart//1', '/s3/./params', '/s3/params/..', '/s3/%2e%2e/params', '/s3/multipart/%2F/1', '/s3/multipart/a/b/c/d', '/s3/..', '/s3/../../etc/passwd', '/s3/multipart/batch', '/s3/multipart/complete/complete', '/s3/confirm', '/s3/events', '/s3/confirm/x', '/s3/events/', '/S3/EVENTS'),
+      fc.constantFrom('/s3', '/s3/', '/S3/MULTIPART', '/s3/multipart/', '/s3//multipart', '/s3/multipart//1', '/s3/./params', '/s3/params/..', '/s3/%2e%2e/params', '/s3/multipart/%2F/1', '/s3/multipart/a/b/c/d', '/s3/..', '/s3/../../etc/passwd', '/s3/multipart/batch', '/s3/multipart/complete/complete', '/s3/confirm', '/s3/events', '/s3/confirm/x', '/s3/events/', '/S3/EVENTS', '/s3/capabilities', '/S3/Capabilities/', '/s3/capabilities/x', '/s3/multipart/capabilities'),
       fc.tuple(fc.array(encoded(segment), { maxLength: 5 }), fc.boolean()).map(([segments, slash]) => `/s3/${segments.join('/')}${slash ? '/' : ''}`),
       fc.tuple(idSegment(who), partSegment).map(([id, part]) => `/s3/multipart/${id}/${part}`),
       multipart(''),

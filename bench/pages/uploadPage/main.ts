@@ -14,7 +14,7 @@ import { recordProgress, type ProgressRecorder, type ProgressSample } from './re
 import { runPlainMd5 } from './runPlainMd5.js';
 import { API, callApi, uploadInParts } from './uploadInParts.js';
 
-export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once' | 'plain-md5-once-parallel';
+export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once' | 'plain-md5-once-parallel' | 'ours-companion' | 'stock-companion';
 
 export interface RunResult {
   ms: number;
@@ -37,13 +37,16 @@ function chosenFiles(): File[] {
 /** Options of our plugin a profile may set (bench/studies/profileUpload.ts `--workers`); the defaults otherwise. */
 export interface PluginOverrides {
   hashWorkers?: number;
+  /** Where the upload server is (the `*-companion` contenders: Companion's URL), for both plugins. @default the middleware at /api */
+  endpoint?: string;
 }
 
 /** One Uppy, one uploader, the chosen files; the clock stops at Uppy's 'complete', before the instance is torn down. */
 async function runUppy(contender: 'ours' | 'ours-no-md5' | 'stock', files: File[], overrides: PluginOverrides): Promise<{ ms: number; errors: string[]; progress: ProgressSample[] }> {
   const uppy = new Uppy({ autoProceed: false });
-  if (contender === 'stock') uppy.use(AwsS3, { companionEndpoint: API });
-  else uppy.use(S3ResumableUpload, { endpoint: API, md5: contender === 'ours', ...overrides });
+  const { endpoint = API, ...options } = overrides;
+  if (contender === 'stock') uppy.use(AwsS3, { companionEndpoint: endpoint });
+  else uppy.use(S3ResumableUpload, { endpoint, md5: contender === 'ours', ...options });
   uppy.addFiles(files.map((file) => ({ name: file.name, type: file.type || 'application/octet-stream', data: file })));
   try {
     const started = performance.now();
@@ -79,6 +82,9 @@ async function run(contender: Contender, overrides: PluginOverrides = {}): Promi
   const files = chosenFiles();
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   if (contender === 'ours' || contender === 'ours-no-md5' || contender === 'stock') return { ...(await runUppy(contender, files, overrides)), files: files.length, bytes };
+  if (contender === 'ours-companion' || contender === 'stock-companion') {
+    return { ...(await runUppy(contender === 'ours-companion' ? 'ours' : 'stock', files, overrides)), files: files.length, bytes };
+  }
   const errors: string[] = [];
   const started = performance.now();
   const progress = recordProgress(started);
