@@ -1,4 +1,4 @@
-/** Many small files at once: our plugin against the stock `@uppy/aws-s3` 6, files per second. */
+/** Many files at once: our plugin against the stock `@uppy/aws-s3` 6, files per second. */
 import { alternate, measurement, ratioOf, type BenchSection } from '../report/benchReport.js';
 import { CONTENDER_NAMES } from './benchBigFile.js';
 import { medianRoundTrace } from '../charts/medianRoundTrace.js';
@@ -7,8 +7,16 @@ import type { UploadBench } from '../harness/startUploadBench.js';
 export interface SmallFilesOptions {
   /** The files to upload (on disk). */
   paths: string[];
-  /** Size of each, bytes. */
-  size: number;
+  /** What the files are, for the title: "500 files of 100 KiB". */
+  title: string;
+  /** Each file's size, for the setup text: "of 100 KiB", "of 10 KiB to 20 MiB". */
+  sizes: string;
+  /** Section id. @default 'smallFiles' (with `latencyMs`, `smallFiles<N>ms`) */
+  id?: string;
+  /** Latency Chromium's network emulation adds to every request, ms. @default 0 (plain loopback) */
+  latencyMs?: number;
+  /** The least ours / stock the section expects (marked in the report when missed). @default none */
+  minOverStock?: number;
   /** @default 5 */
   rounds?: number;
   /** @default console.log */
@@ -16,26 +24,28 @@ export interface SmallFilesOptions {
 }
 
 export async function benchSmallFiles(bench: UploadBench, options: SmallFilesOptions): Promise<BenchSection> {
-  const { paths, size, rounds = 5, log = console.log } = options;
+  const { paths, latencyMs = 0, rounds = 5, log = console.log } = options;
   const progress: Record<'ours' | 'stock', Array<Array<[number, number]>>> = { ours: [], stock: [] };
   const upload = (contender: 'ours' | 'stock') => async () => {
-    const run = await bench.run(contender, paths);
+    const run = await bench.run(contender, paths, { latencyMs });
     progress[contender].push(run.progress.map(([ms, , files]) => [ms, files]));
     return paths.length / (run.ms / 1000);
   };
   const values = await alternate(rounds, { ours: upload('ours'), stock: upload('stock') }, (name, round, value) =>
-    log(`  ${paths.length} files, round ${round + 1}: ${CONTENDER_NAMES[name].padEnd(22)} ${value.toFixed(1).padStart(6)} files/s`),
+    log(`  ${options.title}${latencyMs ? ` at ${latencyMs} ms` : ''}, round ${round + 1}: ${CONTENDER_NAMES[name].padEnd(22)} ${value.toFixed(1).padStart(6)} files/s`),
   );
   const ours = measurement(CONTENDER_NAMES.ours, 'files/s', values.ours);
   const stock = measurement(CONTENDER_NAMES.stock, 'files/s', values.stock);
+  const setting = latencyMs === 0 ? 'Plain loopback' : `Chromium's network emulation adds ${latencyMs} ms to every request`;
   return {
-    id: 'smallFiles',
-    title: `${paths.length} files of ${size / 1024} KiB`,
+    id: options.id ?? (latencyMs === 0 ? 'smallFiles' : `smallFiles${latencyMs}ms`),
+    title: `${options.title}${latencyMs === 0 ? '' : ` at ${latencyMs} ms`}`,
     setup:
-      `${paths.length} files of ${size / 1024} KiB from disk added at once; each goes up in one request to S3 (ours: a presigned PUT with its MD5 signed in; ` +
-      `the stock plugin: a presigned POST form), 6 at a time. Plain loopback, ${rounds} rounds, alternated.`,
+      `${paths.length} files ${options.sizes} from disk added at once. Ours: each file hashed (MD5), its URL signed with the MD5 in, many files to a request (POST /s3/params), ` +
+      `one PUT to S3, then confirmed to the server many files to a request (POST /s3/confirm); files over 8 MiB in parts. The stock plugin: a presigned POST form per file, ` +
+      `one request to the server and one to S3 each; files over 10 MiB in parts, one part at a time. 6 requests to S3 at a time. ${setting}, ${rounds} rounds, alternated.`,
     measurements: [ours, stock],
-    ratios: [ratioOf(ours, stock)],
+    ratios: [ratioOf(ours, stock, options.minOverStock === undefined ? {} : { min: options.minOverStock })],
     traces: [medianRoundTrace(ours, progress.ours, 'files stored'), medianRoundTrace(stock, progress.stock, 'files stored')],
   };
 }

@@ -41,6 +41,18 @@ const BIG = 512 * MiB;
 const HUGE = 1024 * MiB;
 const SMALL = 100 * 1024;
 const SMALL_COUNT = 500;
+const MIXED_COUNT = 200;
+
+/**
+ * `count` file sizes from 10 KiB to 20 MiB, spread evenly on a log scale (as many of 10–100 KiB
+ * as of 2–20 MiB), in a shuffled but fixed order: a mixed set that is the same every run.
+ */
+function mixedSizes(count: number): number[] {
+  const [low, high] = [10 * 1024, 20 * MiB];
+  const sizes = Array.from({ length: count }, (_, i) => Math.round(low * (high / low) ** (i / (count - 1))));
+  // A fixed permutation (multiplying by a number prime to `count`), so big and small files interleave.
+  return sizes.map((_, i) => sizes[(i * 37) % count] as number);
+}
 /** Rounds in the engines other than Chromium, whose figures the targets were set in. */
 const EXTRA_ENGINE_ROUNDS = 3;
 const engines = enginesFromArgs(process.argv.slice(2), ENGINE_NAMES);
@@ -62,7 +74,7 @@ try {
   if (wanted('bundle')) report(await benchBundleSize());
   if (wanted('signing')) report(await benchSigningThroughput({ s3 }));
   if (wanted('md5')) for (const engine of engines) report(await benchMd5({ engine, rounds: roundsIn(engine) }));
-  const chromiumOnly = engines.includes('chromium') ? ['bigFile50ms', 'companion50ms', 'smallFiles', 'memory'].filter(wanted) : [];
+  const chromiumOnly = engines.includes('chromium') ? ['bigFile50ms', 'companion50ms', 'smallFiles', 'smallFiles50ms', 'mixedFiles', 'memory'].filter(wanted) : [];
   const uploads = [...(wanted('bigFile') ? ['bigFile'] : []), ...chromiumOnly];
   if (uploads.length > 0) {
     const big = join(files, 'big.bin');
@@ -70,7 +82,9 @@ try {
     const small = Array.from({ length: SMALL_COUNT }, (_, i) => join(files, `small-${String(i).padStart(3, '0')}.bin`));
     if (wanted('bigFile') || chromiumOnly.includes('bigFile50ms') || chromiumOnly.includes('companion50ms')) await writeRandomFile(big, BIG);
     if (chromiumOnly.includes('memory')) await writeRandomFile(huge, HUGE);
-    if (chromiumOnly.includes('smallFiles')) for (const path of small) await writeRandomFile(path, SMALL);
+    if (chromiumOnly.includes('smallFiles') || chromiumOnly.includes('smallFiles50ms')) for (const path of small) await writeRandomFile(path, SMALL);
+    const mixed = mixedSizes(MIXED_COUNT).map((size, i) => ({ path: join(files, `mixed-${String(i).padStart(3, '0')}.bin`), size }));
+    if (chromiumOnly.includes('mixedFiles')) for (const { path, size } of mixed) await writeRandomFile(path, size);
     const warm = join(files, 'warm.bin');
     await writeRandomFile(warm, 32 * MiB);
     for (const engine of engines) {
@@ -93,7 +107,13 @@ try {
         if (engine !== 'chromium') continue;
         if (chromiumOnly.includes('bigFile50ms')) report(await benchBigFile(bench, { path: big, size: BIG, latencyMs: 50 }));
         if (chromiumOnly.includes('companion50ms')) report(await benchCompanion(bench, { path: big, size: BIG, latencyMs: 50 }));
-        if (chromiumOnly.includes('smallFiles')) report(await benchSmallFiles(bench, { paths: small, size: SMALL }));
+        const smallFiles = { paths: small, title: `${SMALL_COUNT} files of ${SMALL / 1024} KiB`, sizes: `of ${SMALL / 1024} KiB` };
+        if (chromiumOnly.includes('smallFiles')) report(await benchSmallFiles(bench, { ...smallFiles, minOverStock: 1.3 }));
+        if (chromiumOnly.includes('smallFiles50ms')) report(await benchSmallFiles(bench, { ...smallFiles, latencyMs: 50, minOverStock: 2, rounds: 3 }));
+        if (chromiumOnly.includes('mixedFiles')) {
+          const title = `${MIXED_COUNT} files of 10 KiB to 20 MiB (${(mixed.reduce((sum, file) => sum + file.size, 0) / MiB).toFixed(0)} MiB)`;
+          report(await benchSmallFiles(bench, { id: 'mixedFiles', paths: mixed.map((file) => file.path), title, sizes: 'of 10 KiB to 20 MiB, sizes spread evenly on a log scale', rounds: 3 }));
+        }
         if (chromiumOnly.includes('memory')) report(await benchUploadMemory(bench, { path: huge, size: HUGE }));
       } finally {
         await bench.close();
