@@ -78,7 +78,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.type = 'uploader';
     this.id = resolved.id ?? 'S3ResumableUpload';
     this.#limiter = createLimiter(resolved.limit);
-    this.#signAhead = createLimiter(resolved.limit);
+    this.#signAhead = createLimiter(resolved.signAhead);
     this.#api = this.#createApi({ count: (name) => this.#state.count(name) });
     this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
     this.#backend = createBackendDetector(resolved.backend, (signal) => this.#api.capabilities(signal));

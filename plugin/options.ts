@@ -68,6 +68,13 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   signBatchSize?: number;
   /**
+   * Small files (one PUT each) that may wait with a signed URL for a connection to S3. Their URLs
+   * are asked for many files to a request, so a large number keeps the requests few; a URL that
+   * went stale while its file waited is signed again before it is used.
+   * @default 100
+   */
+  signAhead?: number;
+  /**
    * Delays before each retry of a failed request, ms; their count bounds the retries.
    * @default [0, 1000, 3000, 5000, 10000]
    */
@@ -166,6 +173,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
     hashWorkers: 2,
     hashAhead: 64,
     signBatchSize: 5,
+    signAhead: 100,
     retryDelays: [0, 1000, 3000, 5000, 10_000],
     expiryMargin: 60_000,
     maxResigns: 5,
@@ -184,6 +192,7 @@ export function resolveOptions<M extends Meta, B extends Body>(options: S3Resuma
   integer('hashWorkers', resolved.hashWorkers, 1, 16);
   integer('hashAhead', resolved.hashAhead, 0, 100);
   integer('signBatchSize', resolved.signBatchSize, 1, 100);
+  integer('signAhead', resolved.signAhead, 1, 10_000);
   integer('expiryMargin', resolved.expiryMargin, 0, 24 * 3600 * 1000);
   integer('maxResigns', resolved.maxResigns, 0, 100);
   integer('stallTimeout', resolved.stallTimeout, 1000, 3600 * 1000);

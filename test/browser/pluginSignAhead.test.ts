@@ -1,7 +1,7 @@
 /**
  * Small files (one presigned PUT each) are signed ahead of their turn: a file asks the middleware
  * for its URL while S3's connections are still busy with earlier files, so no connection waits on
- * a middleware round trip. At most `limit` files wait signed; a URL that went stale while its file
+ * a middleware round trip. At most `signAhead` files wait signed (1 here, so each step shows); a URL that went stale while its file
  * waited for a connection is signed again before the PUT, never sent for S3 to refuse; a file
  * removed while it waits gives its place back. Chromium only: it holds S3's answer to a PUT
  * (Playwright's route), which the proxy in front of S3 cannot do.
@@ -86,8 +86,8 @@ async function putsSettled(seen: Seen, count: number): Promise<Seen['puts']> {
 }
 
 forEachEngine((engine) => {
-  it('asks for the next file’s URL while the first file’s PUT is still on its way, and for no more than `limit` files', async () => {
-    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+  it('asks for the next file’s URL while the first file’s PUT is still on its way, and for no more than `signAhead` files', async () => {
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 1 }));
     const seen = await watch(page.playwright);
     try {
       const digests = await addSeededFiles(page, [
@@ -102,7 +102,7 @@ forEachEngine((engine) => {
       // S3 has the first file's PUT, the page not yet its answer: the second file is signed meanwhile…
       await expect.poll(() => paramsCalls(seen).length, { timeout: 5000 }).toBe(2);
       // …and waits there, signed, for the one connection. The third is not signed yet: with
-      // `limit` 1, one file at most waits signed.
+      // `signAhead` 1, one file at most waits signed.
       await page.playwright.waitForTimeout(700);
       expect(paramsCalls(seen)).toHaveLength(2);
       expect(paramsCalls(seen)[1]).not.toBe(`params ${first}`);
@@ -129,7 +129,7 @@ forEachEngine((engine) => {
   });
 
   it('signs a waiting file’s URL again when it went stale while the file waited, instead of sending it to be refused', async () => {
-    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 1 }));
     const seen = await watch(page.playwright);
     try {
       const digests = await addSeededFiles(page, [
@@ -167,7 +167,7 @@ forEachEngine((engine) => {
   });
 
   it('a file removed while it waits signed gives its place back: the next file is signed', async () => {
-    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1 }));
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 1 }));
     const seen = await watch(page.playwright);
     try {
       const digests = await addSeededFiles(page, [

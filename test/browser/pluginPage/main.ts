@@ -45,6 +45,7 @@ if (query.get('uploader') === 'stock') {
   uppy.use(S3ResumableUpload, {
     endpoint: query.get('endpoint') ?? '/api',
     limit: number('limit'),
+    signAhead: number('signAhead'),
     partSize: number('partSize'),
     md5: query.get('md5') === '0' ? false : undefined,
     // `multipart=1`: every file in parts, however small.
