@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     expiresIn: config.expiresIn,
     assets: config.production ? (config.dist ?? DEMO_ASSETS) : undefined,
     hotReload: config.hotReload,
+    dataDir: config.dataDir || undefined,
+    radosgwEvents: config.events === 'radosgw',
   });
 
   if (local === undefined) {
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
   const seconds = (performance.now() / 1000).toFixed(1); // since this Node process started
   console.log(
     `Demo ready in ${seconds} s: ${demo.url}\n` +
-      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : config.hotReload ? 'from Vite, reloaded on edit' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.`,
+      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : config.hotReload ? 'from Vite, reloaded on edit' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.\n` +
+      `  Uploads recorded ${config.dataDir ? `in ${config.dataDir}` : 'nowhere (DEMO_DATA_DIR=off)'}${config.events === 'radosgw' ? ", also from radosgw's bucket notifications" : ''}.`,
   );
 }
 
