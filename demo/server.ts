@@ -12,6 +12,7 @@ import { checkBucketCors, corsAdvice, demoOrigins } from './checkBucketCors.js';
 import { createDemoServer, type DemoServer } from './createDemoServer.js';
 import { DEMO_ASSETS } from './demoViteConfig.js';
 import { readDemoConfig } from './readDemoConfig.js';
+import { hasUploadRecords } from './uploadRecords.js';
 
 // The SDK warns at every start that its 2027 releases need Node 22; the demo's console stays readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const s3 = await bucket(config.s3);
+  if (config.dataDir && !hasUploadRecords(config.dataDir)) {
+    console.log(`Creating the upload records' database in ${config.dataDir} (the first start only: some seconds).`);
+  }
   demo = await createDemoServer({
     s3,
     port: config.port,

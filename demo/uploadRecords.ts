@@ -6,7 +6,7 @@
  * confirm, the S3 event after either), and every run lands on the same row.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompletedUpload } from '../middleware/index.js';
 
@@ -133,6 +133,11 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Whether `dir` holds a database already (else the first open creates one, which takes seconds). */
+export function hasUploadRecords(dir: string): boolean {
+  return existsSync(join(dir, 'pglite', 'PG_VERSION'));
 }
 
 /** Opens (creating on first use) the records kept in `dir`. The first open initialises a database there, which takes seconds. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompletedUpload } from '../../middleware/index.js';
-import { openUploadRecords, type UploadRecords } from '../../demo/uploadRecords.js';
+import { hasUploadRecords, openUploadRecords, type UploadRecords } from '../../demo/uploadRecords.js';
 
 let dir: string;
 let records: UploadRecords | undefined;
@@ -65,6 +65,7 @@ describe('openUploadRecords', () => {
   });
 
   it('keeps the rows when closed and opened again; a second open of a folder in use is refused', async () => {
+    expect([hasUploadRecords(dir), hasUploadRecords(join(dir, 'nothing-here'))]).toEqual([true, false]);
     const before = await (records as UploadRecords).list('demo/');
     await expect(openUploadRecords(dir)).rejects.toThrow(/already keeps upload records in .*DEMO_DATA_DIR/);
     await (records as UploadRecords).close();
