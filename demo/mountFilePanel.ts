@@ -170,7 +170,7 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
       throughput: speed && speed.at > speed.since ? describeSpeed(speed) : '…',
       object: outcome?.object,
       record: outcome?.record && outcome.recordFrom ? { value: outcome.record, from: outcome.recordFrom } : undefined,
-      noRecord: outcome?.object && !outcome.record ? (stock ? 'none: the stock plugin tells the server nothing of a single POST; only S3 events (DEMO_EVENTS=radosgw) record it' : 'none: the server records nothing') : undefined,
+      noRecord: outcome?.object && !outcome.record ? (stock ? 'none: the stock plugin tells the server nothing of a single POST; only S3 events (DEMO_EVENTS=radosgw) record it' : 'none: the server has no record of this object (is DEMO_DATA_DIR off?)') : undefined,
       corsProblem: outcome?.corsProblem ?? false,
     };
   }
