@@ -1,7 +1,7 @@
 /**
  * The demo page: Uppy's Dashboard with our plugin (or, with `?uploader=stock`, the stock
  * `@uppy/aws-s3` 6 in companionEndpoint mode) against the middleware at /api, Golden Retriever to
- * survive reloads, and the live panel beside it.
+ * survive reloads, the live panel beside it, and under them the uploads the server recorded.
  */
 import AwsS3 from '@uppy/aws-s3';
 import Uppy from '@uppy/core';
@@ -11,6 +11,7 @@ import { MIN_PART_SIZE, MAX_PARTS, choosePartSize } from '../contract.js';
 import { S3ResumableUpload } from '../plugin/index.js';
 import { mountFilePanel } from './mountFilePanel.js';
 import { mountPartTimelines } from './mountPartTimelines.js';
+import { mountRecordList } from './mountRecordList.js';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 
@@ -38,6 +39,7 @@ const expectedParts = (size: number) => {
 };
 const timelines = mountPartTimelines(uppy, { uploader: stock ? 'stock' : 'plugin', expectedParts });
 mountFilePanel(uppy, document.querySelector<HTMLElement>('#panel') as HTMLElement, { uploader: stock ? 'stock' : 'plugin', expectedParts, timelines });
+const refreshRecords = mountRecordList(uppy, document.querySelector<HTMLElement>('#records') as HTMLElement);
 
 document.querySelector(stock ? '#use-stock' : '#use-plugin')?.setAttribute('aria-current', 'page');
 fetch('/demo/me')
@@ -48,5 +50,5 @@ fetch('/demo/me')
   })
   .catch(() => {});
 
-// For tests and curious people: the Uppy instance and the part timelines.
-Object.assign(window, { uppy, timelines });
+// For tests and curious people: the Uppy instance, the part timelines and the records list.
+Object.assign(window, { uppy, timelines, refreshRecords });

@@ -1,13 +1,17 @@
 /**
  * The demo's live panel: one card per file with the parts S3 verified (or, for the stock plugin,
  * accepted) out of the total, re-signs, retries, throughput, and once complete the object's ETag
- * as S3 reports it and a download link (both from the demo server, which checks ownership).
+ * as S3 reports it and a download link (both from the demo server, which checks ownership), and
+ * the record the server's completion hook made (from `serverData`, or looked up by key and ETag).
  */
 import type Uppy from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import type { FileCounters, S3ResumableUploadState } from '../plugin/index.js';
 import type { DemoObject } from './createDemoServer.js';
+import { element, humanSize } from './dom.js';
 import type { PartTimelines } from './mountPartTimelines.js';
+import { describeRecord } from './mountRecordList.js';
+import type { UploadRecord } from './uploadRecords.js';
 
 export interface FilePanelOptions {
   /** Which uploader the page runs: ours reports verified parts, re-signs and retries; the stock one only accepted parts. */
@@ -26,28 +30,18 @@ interface Speed {
   bytes: number;
 }
 
+/** Where a card's record came from: the upload's answer (`serverData`), or the server asked by key and ETag. */
+type RecordFrom = 'serverData' | 'lookup';
+
 interface Outcome {
   object?: DemoObject;
+  record?: UploadRecord;
+  recordFrom?: RecordFrom;
   error?: string;
   corsProblem?: boolean;
 }
 
 const MiB = 1024 * 1024;
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const { dataset, ...rest } = props;
-  const node = Object.assign(document.createElement(tag), rest);
-  Object.assign(node.dataset, dataset);
-  node.append(...children);
-  return node;
-}
-
-function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < MiB) return `${(bytes / 1024).toFixed(0)} KiB`;
-  return bytes >= 100 * MiB ? `${(bytes / MiB).toFixed(0)} MiB` : `${(bytes / MiB).toFixed(1)} MiB`;
-}
-
 function describeSpeed({ since, sinceBytes, at, bytes }: Speed): string {
   const seconds = (at - since) / 1000;
   return `${((bytes - sinceBytes) / MiB / seconds).toFixed(1)} MiB/s over ${seconds.toFixed(1)} s`;
@@ -66,6 +60,9 @@ interface CardView {
   retries: string;
   throughput: string;
   object: DemoObject | undefined;
+  record: { value: UploadRecord; from: RecordFrom } | undefined;
+  /** Said instead of a record when a complete upload has none. */
+  noRecord: string | undefined;
   corsProblem: boolean;
 }
 
@@ -82,6 +79,14 @@ function renderCard(view: CardView, timeline: HTMLElement | undefined): HTMLElem
     rows.push(['ETag', element('code', { dataset: { testid: 'etag' } }, object.etag), 'etag']);
     rows.push(['Download', element('a', { href: object.downloadUrl, dataset: { testid: 'download' } }, `${view.name} (${humanSize(object.size)})`), 'download']);
   }
+  if (view.record) {
+    const { value, from } = view.record;
+    const dataset = { testid: 'record', from, recordId: String(value.id), source: value.source, hookRuns: String(value.hookRuns), md5Verified: String(value.md5Verified), etag: value.etag };
+    const how = from === 'serverData' ? 'from the upload’s answer (serverData)' : 'looked up by the server: the uploader passed no serverData';
+    rows.push(['Record', element('span', { dataset }, `${describeRecord(value)} (${how})`), 'record']);
+  } else if (view.noRecord) {
+    rows.push(['Record', element('span', { dataset: { testid: 'record', from: 'none' } }, view.noRecord), 'record']);
+  }
   if (view.corsProblem) {
     rows.push(['Fix', "The browser could not read S3's ETag header: the bucket's CORS rule must expose ETag. The server printed the rule to set.", 'cors']);
   }
@@ -93,6 +98,12 @@ function renderCard(view: CardView, timeline: HTMLElement | undefined): HTMLElem
     element('dl', {}, ...rows.flatMap(([term, value, row]) => [element('dt', {}, term), element('dd', { dataset: { row } }, value)])),
     ...(timeline ? [timeline] : []),
   );
+}
+
+/** The demo server's hook answers an {@link UploadRecord}; anything else is not shown as one. */
+function isRecord(value: unknown): value is UploadRecord {
+  const record = value as Partial<UploadRecord> | null | undefined;
+  return typeof record?.key === 'string' && typeof record.etag === 'string' && typeof record.hookRuns === 'number' && Array.isArray(record.sources);
 }
 
 export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>, target: HTMLElement, options: FilePanelOptions): void {
@@ -158,6 +169,8 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
       retries: stock ? '(not reported)' : String(counters?.retries ?? 0),
       throughput: speed && speed.at > speed.since ? describeSpeed(speed) : '…',
       object: outcome?.object,
+      record: outcome?.record && outcome.recordFrom ? { value: outcome.record, from: outcome.recordFrom } : undefined,
+      noRecord: outcome?.object && !outcome.record ? (stock ? 'none: the stock plugin tells the server nothing of a single POST; only S3 events (DEMO_EVENTS=radosgw) record it' : 'none: the server has no record of this object (is DEMO_DATA_DIR off?)') : undefined,
       corsProblem: outcome?.corsProblem ?? false,
     };
   }
@@ -216,12 +229,17 @@ export function mountFilePanel<M extends Meta, B extends Body>(uppy: Uppy<M, B>,
     if (!file) return;
     const speed = speeds.get(file.id);
     if (speed) Object.assign(speed, { at: performance.now(), bytes: file.size ?? speed.bytes });
-    const key = (response.body as { key?: string } | undefined)?.key;
+    const body = response.body as { key?: string; serverData?: unknown } | undefined;
+    const key = body?.key;
     if (!key) return;
+    // Our plugin hands on the hook's answer; the stock @uppy/aws-s3 6 keeps only location and key.
+    const serverData = isRecord(body.serverData) ? body.serverData : undefined;
     fetch(`/demo/object?key=${encodeURIComponent(key)}`)
       .then(async (answer) => {
-        const body = (await answer.json()) as DemoObject & { message?: string };
-        outcomes.set(file.id, answer.ok ? { object: body } : { error: body.message ?? `the server answered ${answer.status}` });
+        const object = (await answer.json()) as DemoObject & { message?: string };
+        if (!answer.ok) return outcomes.set(file.id, { error: object.message ?? `the server answered ${answer.status}` });
+        const looked = object.record ?? undefined;
+        outcomes.set(file.id, serverData ? { object, record: serverData, recordFrom: 'serverData' } : looked ? { object, record: looked, recordFrom: 'lookup' } : { object });
       })
       .catch((error: unknown) => outcomes.set(file.id, { error: String(error) }))
       .finally(schedule);

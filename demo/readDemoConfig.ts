@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { s3ConfigFromEnv, type S3Config } from '../scripts/s3ConfigFromEnv.js';
+
+/** Where the demo keeps its upload records unless `DEMO_DATA_DIR` says otherwise (git ignores it). */
+export const DEFAULT_DATA_DIR = fileURLToPath(new URL('./.data', import.meta.url));
 
 /** The demo's settings, read from the environment (see demo/.env.example). */
 export interface DemoConfig {
@@ -18,6 +23,17 @@ export interface DemoConfig {
    * on the page. For whoever works on the demo, not for trying uploads. @default false
    */
   hotReload: boolean;
+  /**
+   * `DEMO_DATA_DIR`: the folder of the upload records (a PGlite database), kept across restarts
+   * (a relative path is from the working folder); `off` records nothing. @default demo/.data
+   */
+  dataDir: string | false;
+  /**
+   * `DEMO_EVENTS`: `radosgw` makes the bucket's radosgw push S3 ObjectCreated events to the demo
+   * (so uploads nobody confirms are recorded too); `off` does not. @default radosgw for the local
+   * S3, off with S3_ENDPOINT (another store may not be a radosgw, or may not reach the demo)
+   */
+  events: 'radosgw' | 'off';
 }
 
 /** A setting that cannot be used; the message names the variable and what it should hold. */
@@ -49,6 +65,10 @@ export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
   if (s3 !== undefined && !/^https?:\/\/[^/]+/.test(s3.endpoint)) {
     throw new DemoConfigError(`S3_ENDPOINT must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com, got "${s3.endpoint}".`);
   }
+  const dataDir = env.DEMO_DATA_DIR?.trim() || DEFAULT_DATA_DIR;
+  const events = env.DEMO_EVENTS?.trim() || (s3 === undefined && dataDir !== 'off' ? 'radosgw' : 'off');
+  if (events !== 'radosgw' && events !== 'off') throw new DemoConfigError(`DEMO_EVENTS must be radosgw or off, got "${events}".`);
+  if (events === 'radosgw' && dataDir === 'off') throw new DemoConfigError('DEMO_EVENTS=radosgw needs the upload records: DEMO_DATA_DIR is off.');
   return {
     s3,
     port: wholeNumber(env, 'PORT', 3000, 0, 65535),
@@ -56,5 +76,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
     production: env.NODE_ENV === 'production',
     dist: env.DEMO_DIST?.trim() || undefined,
     hotReload: env.DEMO_HOT_RELOAD === '1',
+    dataDir: dataDir === 'off' ? false : resolve(dataDir),
+    events,
   };
 }

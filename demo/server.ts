@@ -12,6 +12,7 @@ import { checkBucketCors, corsAdvice, demoOrigins } from './checkBucketCors.js';
 import { createDemoServer, type DemoServer } from './createDemoServer.js';
 import { DEMO_ASSETS } from './demoViteConfig.js';
 import { readDemoConfig } from './readDemoConfig.js';
+import { hasUploadRecords } from './uploadRecords.js';
 
 // The SDK warns at every start that its 2027 releases need Node 22; the demo's console stays readable.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -49,12 +50,17 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   const s3 = await bucket(config.s3);
+  if (config.dataDir && !hasUploadRecords(config.dataDir)) {
+    console.log(`Creating the upload records' database in ${config.dataDir} (the first start only: some seconds).`);
+  }
   demo = await createDemoServer({
     s3,
     port: config.port,
     expiresIn: config.expiresIn,
     assets: config.production ? (config.dist ?? DEMO_ASSETS) : undefined,
     hotReload: config.hotReload,
+    dataDir: config.dataDir || undefined,
+    radosgwEvents: config.events === 'radosgw',
   });
 
   if (local === undefined) {
@@ -67,7 +73,8 @@ async function main(): Promise<void> {
   const seconds = (performance.now() / 1000).toFixed(1); // since this Node process started
   console.log(
     `Demo ready in ${seconds} s: ${demo.url}\n` +
-      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : config.hotReload ? 'from Vite, reloaded on edit' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.`,
+      `  S3 ${s3.endpoint}, bucket ${s3.bucket}${local ? ' (local)' : ''}; page ${config.production ? 'built' : config.hotReload ? 'from Vite, reloaded on edit' : 'from Vite'}; URLs live ${config.expiresIn} s. Ctrl-C stops.\n` +
+      `  Uploads recorded ${config.dataDir ? `in ${config.dataDir}` : 'nowhere (DEMO_DATA_DIR=off)'}${config.events === 'radosgw' ? ", also from radosgw's bucket notifications" : ''}.`,
   );
 }
 

@@ -7,7 +7,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createS3NodeHandler } from 'uppy-s3-resumable/middleware';
 
@@ -25,6 +25,12 @@ const uploads = createS3NodeHandler<FastifyRequest>({
   bucket: process.env.S3_BUCKET ?? '',
   authorize: (request) => isUserId(request.cookies.user),
   prefix: (request) => `users/${request.cookies.user}/`,
+  // Runs once the object is in S3, checked by the server; at least once, so a database would upsert
+  // by key + ETag. Its answer reaches the page as serverData: here an id made from key + ETag.
+  onUploadComplete: ({ key, etag, size, source }) => {
+    console.log(`Upload complete (${source}): ${key}, ${size} bytes, ETag ${etag}`);
+    return { id: createHash('sha256').update(`${key} ${etag}`).digest('hex').slice(0, 16) };
+  },
 });
 // Answered in onRequest, before Fastify reads the body: the handler reads it itself, within its limit.
 app.all('/api/upload/*', {

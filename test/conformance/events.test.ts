@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { paths, type CompleteResponse, type CreateMultipartResponse, type ParamsResponse, type SignPartResponse } from '../../contract.js';
 import type { UploadOptions } from '../../middleware/index.js';
 import { callApi, md5Base64, md5Hex, putTo, randomData } from '../helpers/callApi.js';
-import { createCephTopic, deleteCephTopic, notifyObjectCreated, removeCephNotifications } from '../helpers/cephNotifications.js';
+import { createCephTopic, deleteCephTopic, notifyObjectCreated, removeCephNotification } from '../../scripts/cephNotifications.js';
 import { CERT_URL, makeCertificate, objectCreatedNotification, signSnsMessage, subscriptionConfirmation, TOPIC_ARN } from '../helpers/snsMessages.js';
 import { ADAPTERS, createTestS3Client, startTestServer, type TestOptions, type TestRequest, type TestServer } from '../harness/testServer.js';
 
@@ -197,7 +197,7 @@ describe.each(ADAPTERS)('%s', (adapter) => {
       expect([fromEvent.key, fromEvent.etag, fromEvent.size]).toEqual([fromComplete.key, fromComplete.etag, 4000]);
       expect(completed.body.serverData).toEqual({ stored: created.body.key });
     } finally {
-      await removeCephNotifications(topic, server.bucket);
+      await removeCephNotification(topic, server.bucket, `hook-${run}-${adapter}`);
       await deleteCephTopic(topic, arn);
     }
   });

@@ -1,14 +1,29 @@
 /** The demo's settings from the environment, and its judgement of a bucket's CORS rules. */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corsAdvice, corsProblems } from '../../demo/checkBucketCors.js';
-import { readDemoConfig } from '../../demo/readDemoConfig.js';
+import { DEFAULT_DATA_DIR, readDemoConfig } from '../../demo/readDemoConfig.js';
 import { uploadCorsRule } from '../../scripts/uploadCorsRule.js';
 
 const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION: 'eu-west-1', S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' };
 
 describe('readDemoConfig', () => {
-  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload', () => {
-    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false });
+  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload, records in demo/.data fed by radosgw events too', () => {
+    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false, dataDir: DEFAULT_DATA_DIR, events: 'radosgw' });
+    expect(DEFAULT_DATA_DIR).toBe(fileURLToPath(new URL('../../demo/.data', import.meta.url)));
+  });
+
+  it('keeps the records where DEMO_DATA_DIR says (relative to the working folder), or nowhere with off', () => {
+    expect(readDemoConfig({ DEMO_DATA_DIR: '/srv/demo-records' }).dataDir).toBe('/srv/demo-records');
+    expect(readDemoConfig({ DEMO_DATA_DIR: 'records' }).dataDir).toBe(resolve('records'));
+    expect(readDemoConfig({ DEMO_DATA_DIR: 'off' })).toMatchObject({ dataDir: false, events: 'off' });
+  });
+
+  it('asks radosgw for events with the local S3 only, unless DEMO_EVENTS says', () => {
+    expect(readDemoConfig(bucketEnv).events).toBe('off');
+    expect(readDemoConfig({ ...bucketEnv, DEMO_EVENTS: 'radosgw' }).events).toBe('radosgw');
+    expect(readDemoConfig({ DEMO_EVENTS: 'off' }).events).toBe('off');
   });
 
   it('reloads the page on edits only when asked (`npm run demo:dev`)', () => {
@@ -24,6 +39,8 @@ describe('readDemoConfig', () => {
       production: true,
       dist: '/tmp/page',
       hotReload: false,
+      dataDir: DEFAULT_DATA_DIR,
+      events: 'off',
     });
   });
 
@@ -34,6 +51,8 @@ describe('readDemoConfig', () => {
     [{ URL_LIFETIME: '604801' }, 'URL_LIFETIME must be a whole number from 1 to 604800'],
     [{ S3_ENDPOINT: 'https://s3.example.com' }, 'S3_BUCKET, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY'],
     [{ ...bucketEnv, S3_ENDPOINT: 's3.example.com' }, 'S3_ENDPOINT must be an http(s) URL'],
+    [{ DEMO_EVENTS: 'sns' }, 'DEMO_EVENTS must be radosgw or off, got "sns".'],
+    [{ DEMO_EVENTS: 'radosgw', DEMO_DATA_DIR: 'off' }, 'DEMO_EVENTS=radosgw needs the upload records'],
   ])('names the bad setting in %o', (env, message) => {
     expect(() => readDemoConfig(env)).toThrow(message);
   });

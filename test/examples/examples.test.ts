@@ -3,7 +3,7 @@
  * through Uppy's Dashboard: examples/fastify and examples/hono (`npm start`, serving the built
  * examples/page) and examples/nextjs (`next build`, then `next start`). In each, a visitor uploads
  * a 20 MiB file with our plugin and another with the stock @uppy/aws-s3 6; both land under that
- * visitor's `users/<id>/` byte for byte; a second visitor is refused that visitor's upload, and a
+ * visitor's `users/<id>/` byte for byte, and the example's completion hook logs the multipart one; a second visitor is refused that visitor's upload, and a
  * request without the cookie is refused everything. The package itself is built first (`npm run
  * build`): the examples import it as users do, through its `exports`.
  */
@@ -129,6 +129,9 @@ describe.each(EXAMPLES)('examples: $name', ({ name, dir, build }) => {
     const sentByOurs = await uploadThroughDashboard(ours.page, upload.ours.path);
     expect(sentByOurs.puts).toBeGreaterThanOrEqual(3);
     expect(sentByOurs).toMatchObject({ putsWithMd5: sentByOurs.puts, posts: 0 });
+    // The example's completion hook logged the object as the server found it in S3 (3 parts: the multipart ETag).
+    const logged = new RegExp(`Upload complete \\(complete\\): users/${ours.user}/[0-9a-f]{32}/ours\\.bin, ${20 * MiB} bytes, ETag "[0-9a-f]{32}-3"`);
+    await expect.poll(() => app.output(), { timeout: 10_000 }).toMatch(logged);
     // The same visitor, the page with the stock plugin: a file under its 100 MiB threshold goes up as one POST form.
     const stockPage = await ours.context.newPage();
     await stockPage.goto(`${origin}/?uploader=stock`);

@@ -20,6 +20,10 @@ export interface DemoProcessOptions {
   dist?: string;
   /** Seconds a presigned URL lives. @default 900 */
   urlLifetime?: number;
+  /** `DEMO_DATA_DIR`: where the demo records uploads (kept across its restarts). @default 'off': nothing recorded */
+  dataDir?: string;
+  /** `DEMO_EVENTS=radosgw`: the S3 (a radosgw) pushes ObjectCreated events to the demo. @default false */
+  radosgwEvents?: boolean;
 }
 
 /**
@@ -35,6 +39,8 @@ export async function startDemoProcess(options: DemoProcessOptions): Promise<Com
       ...(options.dist === undefined ? {} : { NODE_ENV: 'production', DEMO_DIST: options.dist }),
       PORT: String(options.port),
       URL_LIFETIME: String(options.urlLifetime ?? 900),
+      DEMO_DATA_DIR: options.dataDir ?? 'off',
+      DEMO_EVENTS: options.radosgwEvents ? 'radosgw' : 'off',
     },
     /Demo ready in/,
   );

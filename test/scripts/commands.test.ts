@@ -18,9 +18,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { s3ClientConfig } from '../../scripts/s3ClientConfig.js';
 import { s3ConfigToEnv } from '../../scripts/s3ConfigFromEnv.js';
@@ -31,18 +33,22 @@ import { createTestS3Client } from '../harness/testServer.js';
 
 let s3: S3Client;
 const running: Command[] = [];
+/** The demos' upload records go here, not to the project's demo/.data (a demo someone runs may hold it). */
+let dataDirs: string;
 
 beforeAll(() => {
   s3 = createTestS3Client();
+  dataDirs = mkdtempSync(join(tmpdir(), 'commands-test-'));
 });
 afterAll(async () => {
   await Promise.all(running.map((demo) => demo.stop('SIGKILL')));
   s3?.destroy();
+  if (dataDirs) rmSync(dataDirs, { recursive: true, force: true });
 });
 
-/** `npm run demo`, ready at its "Demo ready in N s: URL" line. */
+/** `npm run demo`, ready at its "Demo ready in N s: URL" line; its records in a folder of its own. */
 function demoCommand(env: Record<string, string>): Command & { started: Promise<{ url: string; seconds: number }> } {
-  const demo = startCommand(['demo/server.ts'], env, /Demo ready in [\d.]+ s: (\S+)/);
+  const demo = startCommand(['demo/server.ts'], { DEMO_DATA_DIR: join(dataDirs, String(running.length)), ...env }, /Demo ready in [\d.]+ s: (\S+)/);
   running.push(demo);
   const started = demo.ready.then(({ match, seconds }) => ({ url: match[1] as string, seconds }));
   started.catch(() => {}); // awaited only by tests that expect it to start

@@ -75,7 +75,7 @@ export async function deleteCephTopic(options: Connection, arn: string): Promise
   await callCephSns(options, { Action: 'DeleteTopic', TopicArn: arn });
 }
 
-/** Sends ObjectCreated events for keys under `prefix` in `bucket` to the topic (replacing the bucket's notifications). */
+/** Sends ObjectCreated events for keys under `prefix` in `bucket` to the topic, as notification `id` (radosgw 16.2 keeps the bucket's other notifications beside it; AWS replaces them). */
 export async function notifyObjectCreated(s3: S3Client, bucket: string, id: string, topicArn: string, prefix: string): Promise<void> {
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
@@ -85,6 +85,11 @@ export async function notifyObjectCreated(s3: S3Client, bucket: string, id: stri
       },
     }),
   );
+}
+
+/** Removes the notification `id` of `bucket` (radosgw's `DELETE /<bucket>?notification=<id>`), leaving the others. */
+export async function removeCephNotification(options: Connection, bucket: string, id: string): Promise<void> {
+  await sendSigned(options, 's3', 'DELETE', `/${bucket}`, { notification: id });
 }
 
 /** Removes every notification of `bucket` (radosgw's `DELETE /<bucket>?notification`; it refuses an empty configuration). */
