@@ -1,4 +1,5 @@
 /** The demo's settings from the environment, and its judgement of a bucket's CORS rules. */
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { corsAdvice, corsProblems } from '../../demo/checkBucketCors.js';
 import { readDemoConfig } from '../../demo/readDemoConfig.js';
@@ -7,8 +8,14 @@ import { uploadCorsRule } from '../../scripts/uploadCorsRule.js';
 const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION: 'eu-west-1', S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' };
 
 describe('readDemoConfig', () => {
-  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload', () => {
-    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false });
+  const keptS3 = fileURLToPath(new URL('../../demo/.s3', import.meta.url));
+
+  it('defaults to a local S3 kept in demo/.s3, on port 3000 with 15-minute URLs, the page from Vite without hot reload', () => {
+    expect(readDemoConfig({})).toEqual({ s3: undefined, localS3Dir: keptS3, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false });
+  });
+
+  it('keeps the local S3 in DEMO_S3_DIR when set', () => {
+    expect(readDemoConfig({ DEMO_S3_DIR: '/tmp/demo-s3' }).localS3Dir).toBe('/tmp/demo-s3');
   });
 
   it('reloads the page on edits only when asked (`npm run demo:dev`)', () => {
@@ -19,6 +26,7 @@ describe('readDemoConfig', () => {
   it('reads the bucket, port, URL lifetime, mode and built page', () => {
     expect(readDemoConfig({ ...bucketEnv, PORT: '8080', URL_LIFETIME: '3600', NODE_ENV: 'production', DEMO_DIST: '/tmp/page' })).toEqual({
       s3: { endpoint: bucketEnv.S3_ENDPOINT, region: 'eu-west-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
+      localS3Dir: keptS3,
       port: 8080,
       expiresIn: 3600,
       production: true,
