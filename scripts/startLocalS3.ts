@@ -289,6 +289,8 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
   await ensureCephInstalled(log);
 
   const dir = keep ? resolve(keepIn) : await mkdtemp(join(tmpdir(), 'local-s3-'));
+  // A Unix socket's path holds at most 107 bytes: the daemons' admin sockets live in <dir>/run.
+  if (Buffer.byteLength(join(dir, 'run', 'client.rgw.a.asok')) > 107) throw new Error(`Could not start the local S3: the path ${dir} is too long for its admin sockets (at most ${107 - '/run/client.rgw.a.asok'.length} bytes)`);
   const kept = keep ? await prepareKeptFolder(dir, log) : undefined;
   const bucket = kept?.bucket ?? options.bucket ?? 'uploads';
   const conf = join(dir, 'ceph.conf');
