@@ -9,6 +9,8 @@ export const DEFAULT_DATA_DIR = fileURLToPath(new URL('./.data', import.meta.url
 export interface DemoConfig {
   /** The bucket to use, or `undefined` to start a local S3 (Ceph radosgw) and stop it on exit. */
   s3: S3Config | undefined;
+  /** `DEMO_S3_DIR`: the folder that keeps the local S3 (data, ports, keys) across restarts. @default demo/.s3 */
+  localS3Dir: string;
   /** `PORT`, on 127.0.0.1; 0 picks a free one. @default 3000 */
   port: number;
   /** `URL_LIFETIME`: seconds a presigned URL stays valid. @default 900 */
@@ -71,6 +73,7 @@ export function readDemoConfig(env: NodeJS.ProcessEnv): DemoConfig {
   if (events === 'radosgw' && dataDir === 'off') throw new DemoConfigError('DEMO_EVENTS=radosgw needs the upload records: DEMO_DATA_DIR is off.');
   return {
     s3,
+    localS3Dir: env.DEMO_S3_DIR?.trim() || fileURLToPath(new URL('./.s3', import.meta.url)),
     port: wholeNumber(env, 'PORT', 3000, 0, 65535),
     expiresIn: wholeNumber(env, 'URL_LIFETIME', 900, 1, MAX_URL_LIFETIME),
     production: env.NODE_ENV === 'production',

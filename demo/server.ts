@@ -2,7 +2,7 @@
  * `npm run demo`: the demo page with the middleware. Settings come from the environment (and from
  * demo/.env when there is one; copy demo/.env.example). With no
  * S3_ENDPOINT, a local S3 (Ceph radosgw, installed from Debian when missing) is started and
- * stopped on exit; with one, that bucket is used and its CORS rules are checked.
+ * stopped on exit, its data kept in demo/.s3 (DEMO_S3_DIR) for the next start; with one, that bucket is used and its CORS rules are checked.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +22,10 @@ let demo: DemoServer | undefined;
 const envFile = fileURLToPath(new URL('./.env', import.meta.url));
 if (existsSync(envFile)) process.loadEnvFile(envFile);
 
-async function bucket(given: S3Config | undefined): Promise<S3Config> {
+async function bucket(given: S3Config | undefined, keepIn: string): Promise<S3Config> {
   if (given !== undefined) return given;
-  console.log('No S3_ENDPOINT: starting a local S3 (Ceph radosgw); it stops when the demo does.');
-  local = await startLocalS3({ log: (line) => console.log(`  ${line}`) });
+  console.log(`No S3_ENDPOINT: starting a local S3 (Ceph radosgw); it stops when the demo does and keeps its data in ${keepIn} for the next start (delete that folder to start afresh).`);
+  local = await startLocalS3({ keepIn, log: (line) => console.log(`  ${line}`) });
   return local;
 }
 
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const config = readDemoConfig(process.env);
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  const s3 = await bucket(config.s3);
+  const s3 = await bucket(config.s3, config.localS3Dir);
   if (config.dataDir && !hasUploadRecords(config.dataDir)) {
     console.log(`Creating the upload records' database in ${config.dataDir} (the first start only: some seconds).`);
   }

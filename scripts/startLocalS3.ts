@@ -1,6 +1,7 @@
 /**
  * A real S3 on this machine: a single-node Ceph (one monitor, one OSD, no manager) with its
- * radosgw S3 gateway on 127.0.0.1, all in one throw-away folder, stopped by PID.
+ * radosgw S3 gateway on 127.0.0.1, all in one throw-away folder, stopped by PID; or, with `keepIn`,
+ * in a folder that keeps it (data, ports, keys) from one start to the next.
  * How it is set up, and the startup races handled below, are in docs/local-s3.md.
  */
 import { CreateBucketCommand, GetBucketCorsCommand, ListBucketsCommand, PutBucketCorsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -8,11 +9,11 @@ import { s3ClientConfig } from './s3ClientConfig.js';
 import { uploadCorsRule } from './uploadCorsRule.js';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { freePort } from './freePort.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ensureCephInstalled } from './ensureCephInstalled.js';
 
 /** A running local S3. */
@@ -32,7 +33,10 @@ export interface LocalS3 {
   collectGarbage(): Promise<void>;
   /** The PIDs of the monitor, the OSD and radosgw (for benchmarks that count their CPU time). */
   pids(): number[];
-  /** Stops radosgw, the OSD and the monitor, in that order, by PID, and removes `dir`. Idempotent. */
+  /**
+   * Stops radosgw, the OSD and the monitor, in that order, by PID, and removes `dir` (kept with
+   * `keepIn`). Idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -53,6 +57,14 @@ export interface StartLocalS3Options {
    * @default ['*']
    */
   corsOrigins?: string[];
+  /**
+   * A folder that keeps the cluster from one start to the next: made (with `bluestore`, whatever
+   * `objectStore` says: `memstore` loses everything when the OSD stops) with ports and keys chosen
+   * at the first start and saved there; started again as it is by later starts; not removed by
+   * `stop()`. A folder left half-made by a failed first start is emptied and made again.
+   * @default undefined: a throw-away folder under the system's temporary directory
+   */
+  keepIn?: string;
   /**
    * Receives progress lines.
    * @default no-op
@@ -177,9 +189,9 @@ async function stopDaemon(dir: string, name: string): Promise<void> {
 
 /**
  * Synchronous last resort when the process exits without stop(): SIGKILL every daemon whose PID we
- * saw and remove the folder, so a crashed run leaves nothing behind.
+ * saw and remove the folder (unless it is kept), so a crashed run leaves nothing behind.
  */
-function killSync(pids: Map<string, number>, dir: string): void {
+function killSync(pids: Map<string, number>, dir: string, keep: boolean): void {
   for (const pid of pids.values()) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -187,7 +199,7 @@ function killSync(pids: Map<string, number>, dir: string): void {
       // already gone
     }
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (!keep) rmSync(dir, { recursive: true, force: true });
 }
 
 async function logTail(dir: string, name: string): Promise<string> {
@@ -199,10 +211,71 @@ async function logTail(dir: string, name: string): Promise<string> {
   }
 }
 
+/** What a kept folder saves at the end of its first start; its presence means the cluster is whole. */
+interface KeptCluster {
+  monPort: number;
+  rgwPort: number;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** The file in a kept folder that holds {@link KeptCluster}. */
+const KEPT_FILE = 'local-s3.json';
+/** The file in a kept folder that holds the PID of the Node process using it. */
+const OWNER_FILE = 'owner.pid';
+
+function readKept(dir: string): KeptCluster | undefined {
+  try {
+    const kept = JSON.parse(readFileSync(join(dir, KEPT_FILE), 'utf8')) as Partial<KeptCluster>;
+    const whole = [kept.monPort, kept.rgwPort].every(Number.isSafeInteger) && [kept.bucket, kept.accessKeyId, kept.secretAccessKey].every((v) => typeof v === 'string');
+    return whole ? (kept as KeptCluster) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A daemon of the folder's cluster still running from an earlier start: its PID file names a live process started with this folder's ceph.conf. */
+async function leftOver(dir: string, name: string): Promise<number | undefined> {
+  const pid = await readPid(dir, name);
+  if (pid === undefined || !(await isRunning(pid))) return undefined;
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return commandLine.split('\0').includes(join(dir, 'ceph.conf')) ? pid : undefined;
+}
+
+/**
+ * Makes a kept folder ready to start in: refuses when another live process uses it; stops the
+ * daemons a killed earlier user left running (by PID); answers what it saved, or empties it when it
+ * holds a half-made cluster (the uploads in it are lost, and said so).
+ */
+async function prepareKeptFolder(dir: string, log: (line: string) => void): Promise<KeptCluster | undefined> {
+  await mkdir(dir, { recursive: true });
+  const owner = Number((await readFile(join(dir, OWNER_FILE), 'utf8').catch(() => '')).trim());
+  const ownerLives = Number.isSafeInteger(owner) && owner > 0 && owner !== process.pid && (await isRunning(owner));
+  for (const name of [...DAEMONS].reverse()) {
+    const pid = await leftOver(dir, name);
+    if (pid === undefined) continue;
+    if (ownerLives) throw new Error(`the local S3 in ${dir} is in use by process ${owner} (its ${name} runs, pid ${pid}): stop that one first`);
+    log(`stopping ${name} (pid ${pid}), left running in ${dir} by an earlier start`);
+    await stopDaemon(dir, name);
+  }
+  await writeFile(join(dir, OWNER_FILE), String(process.pid));
+  const kept = readKept(dir);
+  if (kept !== undefined) return kept;
+  const entries = (await readdir(dir)).filter((entry) => entry !== OWNER_FILE);
+  if (entries.length > 0) {
+    log(`${dir} holds a half-made local S3 (no ${KEPT_FILE}: its first start failed): starting over in it; the uploads it held, if any, are lost`);
+    for (const entry of entries) await rm(join(dir, entry), { recursive: true, force: true });
+  }
+  return undefined;
+}
+
 /**
  * Starts a local S3: installs Ceph from Debian when missing (as root), bootstraps a monitor and an
  * OSD, starts radosgw on a free port of 127.0.0.1, creates a user, the bucket and its CORS rule
- * (`content-type`, `content-md5` allowed; `ETag` exposed), and resolves once S3 answers.
+ * (`content-type`, `content-md5` allowed; `ETag` exposed), and resolves once S3 answers. With
+ * `keepIn` holding a cluster from an earlier start, starts that one again as it is (same ports, keys
+ * and bucket) instead.
  *
  * @example
  * const s3 = await startLocalS3();
@@ -210,13 +283,19 @@ async function logTail(dir: string, name: string): Promise<string> {
  * await s3.stop();
  */
 export async function startLocalS3(options: StartLocalS3Options = {}): Promise<LocalS3> {
-  const { bucket = 'uploads', objectStore = 'memstore', corsOrigins = ['*'], log = () => {} } = options;
+  const { corsOrigins = ['*'], log = () => {}, keepIn } = options;
+  const keep = keepIn !== undefined;
+  const objectStore = keep ? 'bluestore' : (options.objectStore ?? 'memstore');
   await ensureCephInstalled(log);
 
-  const dir = await mkdtemp(join(tmpdir(), 'local-s3-'));
+  const dir = keep ? resolve(keepIn) : await mkdtemp(join(tmpdir(), 'local-s3-'));
+  // A Unix socket's path holds at most 107 bytes: the daemons' admin sockets live in <dir>/run.
+  if (Buffer.byteLength(join(dir, 'run', 'client.rgw.a.asok')) > 107) throw new Error(`Could not start the local S3: the path ${dir} is too long for its admin sockets (at most ${107 - '/run/client.rgw.a.asok'.length} bytes)`);
+  const kept = keep ? await prepareKeptFolder(dir, log) : undefined;
+  const bucket = kept?.bucket ?? options.bucket ?? 'uploads';
   const conf = join(dir, 'ceph.conf');
   const pids = new Map<string, number>();
-  const onExit = () => killSync(pids, dir);
+  const onExit = () => killSync(pids, dir, keep);
   process.on('exit', onExit);
   const ceph = (args: string[]) => exec('ceph', ['-c', conf, ...args]);
   const remember = async (name: string) => {
@@ -231,77 +310,115 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
     const errors: unknown[] = [];
     for (const name of [...DAEMONS].reverse()) await stopDaemon(dir, name).catch((error: unknown) => errors.push(error));
     process.off('exit', onExit);
-    await rm(dir, { recursive: true, force: true });
+    if (keep) await rm(join(dir, OWNER_FILE), { force: true });
+    else await rm(dir, { recursive: true, force: true });
     if (errors.length > 0) throw new AggregateError(errors, 'Some Ceph daemons did not stop');
   }
 
-  let step = 'mon.a';
-  try {
-    const [monPort, rgwPort] = [await freePort(), await freePort()];
-    const fsid = randomUUID();
-    for (const sub of ['run', 'log', 'mon', 'osd', 'rgw']) await mkdir(join(dir, sub));
-    await writeFile(conf, cephConf(dir, fsid, monPort, rgwPort, objectStore));
-
-    // Monitor. A client that talks to it before it has won its election is refused with
-    // "wrong fsid": wait for "leader" on its admin socket first.
-    log(`starting the monitor, in ${dir}`);
-    await exec('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
-    await exec('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);
+  /** Starts the monitor. A client that talks to it before it has won its election is refused with "wrong fsid": wait for "leader" on its admin socket first. */
+  async function startMonitor(): Promise<void> {
     await exec('ceph-mon', ['-c', conf, '-i', 'a']);
     await remember('mon.a');
     await retry('monitor election', 20_000, async () => {
       const status = JSON.parse(await exec('ceph', ['-c', conf, '--admin-daemon', join(dir, 'run', 'mon.a.asok'), 'mon_status'], 5_000)) as { state?: string };
       if (status.state !== 'leader') throw new Error(`monitor state ${status.state}`);
     });
+  }
 
-    // OSD, placed in CRUSH by hand; starting it is retried (it sometimes exits at once on a fresh monitor).
-    step = 'osd.0';
-    log(`starting the OSD (${objectStore})`);
-    const osdUuid = randomUUID();
-    const id = (await retry('ceph osd new', 20_000, () => ceph(['osd', 'new', osdUuid]))).trim();
-    if (id !== '0') throw new Error(`expected OSD id 0, got ${id}`);
-    await exec('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid], 60_000);
-    await retry('ceph osd crush add', 20_000, () => ceph(['osd', 'crush', 'add', 'osd.0', '1.0', 'root=default', 'host=localhost']));
-    await retry('OSD up', 40_000, async () => {
+  /** Starts the OSD, retried (it sometimes exits at once on a fresh monitor), until it says it is active and the OSD map has it up. */
+  async function startOsd(): Promise<void> {
+    await retry('OSD up', 60_000, async () => {
       const pid = await readPid(dir, 'osd.0');
-      if (pid === undefined || !(await isRunning(pid))) await exec('ceph-osd', ['-c', conf, '-i', '0']);
+      if (pid === undefined || !(await isRunning(pid))) await exec('ceph-osd', ['-c', conf, '-i', '0'], 60_000);
+      const status = JSON.parse(await exec('ceph', ['-c', conf, '--admin-daemon', join(dir, 'run', 'osd.0.asok'), 'status'], 5_000)) as { state?: string };
+      if (status.state !== 'active') throw new Error(`OSD state ${status.state}`);
       const dump = JSON.parse(await ceph(['osd', 'dump', '--format', 'json'])) as { osds?: Array<{ up?: number }> };
       if (dump.osds?.[0]?.up !== 1) throw new Error('OSD not up yet');
     });
     await remember('osd.0');
+  }
 
-    // radosgw creates its pools on first start, which takes a few seconds.
-    step = 'client.rgw.a';
-    log('starting radosgw');
+  /** Starts radosgw (it creates its pools on its first start, which takes a few seconds) and waits until it answers HTTP. */
+  async function startGateway(endpoint: string): Promise<void> {
     await exec('radosgw', ['-c', conf, '-n', 'client.rgw.a']);
     await remember('client.rgw.a');
-    const endpoint = `http://127.0.0.1:${rgwPort}`;
     await retry('radosgw answering HTTP', 60_000, async () => {
       await fetch(endpoint);
     });
+  }
 
-    const accessKeyId = randomBytes(10).toString('hex').toUpperCase();
-    const secretAccessKey = randomBytes(20).toString('base64url');
-    await retry('radosgw-admin user create', 20_000, () =>
-      exec('radosgw-admin', ['-c', conf, 'user', 'create', '--uid', 'local', '--display-name', 'local S3', '--access-key', accessKeyId, '--secret-key', secretAccessKey]),
-    );
+  let step = 'mon.a';
+  try {
+    let endpoint: string;
+    let accessKeyId: string;
+    let secretAccessKey: string;
+    let monPort: number;
+    if (kept !== undefined) {
+      log(`starting the monitor, in ${dir} (the local S3 kept there, with its uploads)`);
+      await startMonitor();
+      step = 'osd.0';
+      log(`starting the OSD (${objectStore})`);
+      await startOsd();
+      step = 'client.rgw.a';
+      log('starting radosgw');
+      endpoint = `http://127.0.0.1:${kept.rgwPort}`;
+      ({ accessKeyId, secretAccessKey, monPort } = kept);
+      await startGateway(endpoint);
+    } else {
+      monPort = await freePort();
+      const rgwPort = await freePort();
+      const fsid = randomUUID();
+      for (const sub of ['run', 'log', 'mon', 'osd', 'rgw']) await mkdir(join(dir, sub));
+      await writeFile(conf, cephConf(dir, fsid, monPort, rgwPort, objectStore));
+
+      log(`starting the monitor, in ${dir}`);
+      await exec('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v1:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
+      await exec('ceph-mon', ['-c', conf, '--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap')]);
+      await startMonitor();
+
+      // OSD, placed in CRUSH by hand.
+      step = 'osd.0';
+      log(`starting the OSD (${objectStore})`);
+      const osdUuid = randomUUID();
+      const id = (await retry('ceph osd new', 20_000, () => ceph(['osd', 'new', osdUuid]))).trim();
+      if (id !== '0') throw new Error(`expected OSD id 0, got ${id}`);
+      await exec('ceph-osd', ['-c', conf, '-i', '0', '--mkfs', '--osd-uuid', osdUuid], 60_000);
+      await retry('ceph osd crush add', 20_000, () => ceph(['osd', 'crush', 'add', 'osd.0', '1.0', 'root=default', 'host=localhost']));
+      await startOsd();
+
+      step = 'client.rgw.a';
+      log('starting radosgw');
+      endpoint = `http://127.0.0.1:${rgwPort}`;
+      await startGateway(endpoint);
+      accessKeyId = randomBytes(10).toString('hex').toUpperCase();
+      secretAccessKey = randomBytes(20).toString('base64url');
+      await retry('radosgw-admin user create', 20_000, () =>
+        exec('radosgw-admin', ['-c', conf, 'user', 'create', '--uid', 'local', '--display-name', 'local S3', '--access-key', accessKeyId, '--secret-key', secretAccessKey]),
+      );
+    }
 
     const client = new S3Client(s3ClientConfig({ endpoint, region: REGION, bucket, accessKeyId, secretAccessKey }));
     try {
-      await retry('S3 ListBuckets', 20_000, () => client.send(new ListBucketsCommand({})));
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      await client.send(
-        new PutBucketCorsCommand({
-          Bucket: bucket,
-          CORSConfiguration: {
-            CORSRules: [uploadCorsRule(corsOrigins)],
-          },
-        }),
-      );
-      const cors = await client.send(new GetBucketCorsCommand({ Bucket: bucket }));
+      const { Buckets = [] } = await retry('S3 ListBuckets', 20_000, () => client.send(new ListBucketsCommand({})));
+      if (!Buckets.some((b) => b.Name === bucket)) {
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+        await client.send(
+          new PutBucketCorsCommand({
+            Bucket: bucket,
+            CORSConfiguration: {
+              CORSRules: [uploadCorsRule(corsOrigins)],
+            },
+          }),
+        );
+      }
+      const cors = await retry('S3 GetBucketCors', 20_000, () => client.send(new GetBucketCorsCommand({ Bucket: bucket })));
       if (!cors.CORSRules?.[0]?.ExposeHeaders?.some((h) => h.toLowerCase() === 'etag')) throw new Error('the CORS rule was not stored');
     } finally {
       client.destroy();
+    }
+    if (keep && kept === undefined) {
+      const saved: KeptCluster = { monPort, rgwPort: Number(new URL(endpoint).port), bucket, accessKeyId, secretAccessKey };
+      await writeFile(join(dir, KEPT_FILE), `${JSON.stringify(saved, null, 2)}\n`, { mode: 0o600 });
     }
     log(`S3 ready at ${endpoint}, bucket ${bucket}`);
     const collectGarbage = async () => void (await exec('radosgw-admin', ['-c', conf, 'gc', 'process', '--include-all'], 120_000));
@@ -309,6 +426,7 @@ export async function startLocalS3(options: StartLocalS3Options = {}): Promise<L
   } catch (error) {
     const tail = await logTail(dir, step);
     await stop().catch(() => {});
-    throw new Error(`Could not start the local S3 (at ${step}): ${error instanceof Error ? error.message : String(error)}\n--- last lines of ${step}.log ---\n${tail}`, { cause: error });
+    const advice = kept !== undefined ? `\nThe local S3 kept in ${dir} did not start again (are its ports ${kept.monPort} and ${kept.rgwPort} taken?). To start afresh, delete that folder: the uploads in it are lost.` : '';
+    throw new Error(`Could not start the local S3 (at ${step}): ${error instanceof Error ? error.message : String(error)}\n--- last lines of ${step}.log ---\n${tail}${advice}`, { cause: error });
   }
 }

@@ -9,9 +9,15 @@ import { uploadCorsRule } from '../../scripts/uploadCorsRule.js';
 const bucketEnv = { S3_ENDPOINT: 'https://s3.eu-west-1.amazonaws.com', S3_REGION: 'eu-west-1', S3_BUCKET: 'b', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 's' };
 
 describe('readDemoConfig', () => {
-  it('defaults to a local S3 on port 3000 with 15-minute URLs, the page from Vite without hot reload, records in demo/.data fed by radosgw events too', () => {
-    expect(readDemoConfig({})).toEqual({ s3: undefined, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false, dataDir: DEFAULT_DATA_DIR, events: 'radosgw' });
+  const keptS3 = fileURLToPath(new URL('../../demo/.s3', import.meta.url));
+
+  it('defaults to a local S3 kept in demo/.s3, on port 3000 with 15-minute URLs, the page from Vite without hot reload, records in demo/.data fed by radosgw events too', () => {
+    expect(readDemoConfig({})).toEqual({ s3: undefined, localS3Dir: keptS3, port: 3000, expiresIn: 900, production: false, dist: undefined, hotReload: false, dataDir: DEFAULT_DATA_DIR, events: 'radosgw' });
     expect(DEFAULT_DATA_DIR).toBe(fileURLToPath(new URL('../../demo/.data', import.meta.url)));
+  });
+
+  it('keeps the local S3 in DEMO_S3_DIR when set', () => {
+    expect(readDemoConfig({ DEMO_S3_DIR: '/tmp/demo-s3' }).localS3Dir).toBe('/tmp/demo-s3');
   });
 
   it('keeps the records where DEMO_DATA_DIR says (relative to the working folder), or nowhere with off', () => {
@@ -34,6 +40,7 @@ describe('readDemoConfig', () => {
   it('reads the bucket, port, URL lifetime, mode and built page', () => {
     expect(readDemoConfig({ ...bucketEnv, PORT: '8080', URL_LIFETIME: '3600', NODE_ENV: 'production', DEMO_DIST: '/tmp/page' })).toEqual({
       s3: { endpoint: bucketEnv.S3_ENDPOINT, region: 'eu-west-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
+      localS3Dir: keptS3,
       port: 8080,
       expiresIn: 3600,
       production: true,

@@ -1,11 +1,11 @@
 /**
  * The project's commands as processes, run as `npm run` runs them and stopped as a terminal does.
  * `npm run demo`: with S3_ENDPOINT it uses that S3 and starts no Ceph daemon; without it, it starts
- * a local radosgw and stops every daemon on Ctrl-C; a bucket whose CORS rule hides ETag gets the
+ * a local radosgw in a folder it keeps and stops every daemon on Ctrl-C; a bucket whose CORS rule hides ETag gets the
  * rule printed, at startup and when a browser's upload trips over it; bad settings stop it with a
  * message naming the variable. `npm run s3`: prints the S3_* lines of a working S3, and Ctrl-C
- * stops it. Ceph daemons are counted machine-wide, so every test that starts some lives in this
- * file, where tests run one after another.
+ * stops it. Each test tells its own Ceph daemons from others on the machine by the folder its
+ * local S3 names (`daemonsIn`); restarting on a kept folder is in demoRestart.test.ts.
  */
 import {
   CreateBucketCommand,
@@ -19,6 +19,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,8 +89,9 @@ describe('npm run demo', () => {
     expect(await demo.stop('SIGTERM')).toBe(0);
   });
 
-  it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it, every daemon, on Ctrl-C pressed twice', async () => {
-    const demo = demoCommand({ PORT: '0' });
+  it('without S3_ENDPOINT starts a local S3 (Ceph radosgw) and stops it, every daemon, on Ctrl-C pressed twice, keeping its folder', async () => {
+    const kept = await mkdtemp(join(tmpdir(), 'demo-s3-'));
+    const demo = demoCommand({ PORT: '0', DEMO_S3_DIR: kept });
     const { url, seconds } = await demo.started;
     console.log(`[numbers] demo with its own local S3: ready ${seconds.toFixed(1)} s after spawning it`);
     expect(demo.output()).toContain('starting a local S3');
@@ -99,9 +101,12 @@ describe('npm run demo', () => {
     expect(existsSync(folder)).toBe(true);
     expect((await fetch(url)).status).toBe(200);
 
+    expect(folder).toBe(kept);
+
     expect(await pressCtrlCTwice(demo)).toBe(0);
     expect(daemonsIn(folder, await cephDaemons()).pids, 'daemons still running').toEqual([]);
-    expect(existsSync(folder)).toBe(false);
+    expect(existsSync(join(folder, 'local-s3.json'))).toBe(true); // for the next start (demoRestart.test.ts)
+    await rm(kept, { recursive: true, force: true });
   });
 
   it('stops with a message naming a bad setting or a taken port, starting nothing', async () => {
