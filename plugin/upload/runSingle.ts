@@ -3,6 +3,7 @@ import { isStale } from '../network/decideRetry.js';
 import { RequestFailure } from '../network/RequestFailure.js';
 import { withRetry, type Attempt } from '../network/withRetry.js';
 import type { UploadResult } from './FileUploadTypes.js';
+import { hashWholeFile } from './hashWholeFile.js';
 import type { RunContext } from './RunContext.js';
 
 /** Base for resolving a relative URL (the middleware may answer one). */
@@ -18,13 +19,7 @@ export async function runSingle(context: RunContext, signal: AbortSignal): Promi
   const { file, services, events, digests, put, retryOptions } = context;
   const { limiter, signAhead, settings, count } = services;
   digests.usePartSize(0);
-  const hashFile = async () => {
-    events.timeline({ type: 'hash-start', partNumber: 0 });
-    const hashed = await digests.md5(file.data, signal);
-    events.timeline({ type: 'hash-end', partNumber: 0 });
-    if (hashed) digests.set(0, hashed);
-    return hashed;
-  };
+  const hashFile = () => hashWholeFile(context, signal);
   events.timeline({ type: 'run-start', parts: 1, partSize: file.data.size, resumed: false });
   let digest = digests.get(0) ?? (digests.hashing ? await hashFile() : undefined);
   let attempts = 0;

@@ -2,6 +2,7 @@ import { isStale } from '../network/decideRetry.js';
 import type { UploadForm } from '../network/createApiClient.js';
 import { withRetry, type Attempt } from '../network/withRetry.js';
 import type { UploadResult } from './FileUploadTypes.js';
+import { hashWholeFile } from './hashWholeFile.js';
 import type { RunContext } from './RunContext.js';
 
 /** The object's URL: the form's URL (the bucket's) and the key, each segment escaped. */
@@ -18,17 +19,12 @@ function objectUrl(formUrl: string, key: string): string {
  * the same key, overwriting what was stored) while the form is fresh; a new form, when it is not,
  * names a new key. Unchecked with `md5: false`.
  */
-export async function runSingleForm({ file, services, events, digests, put, retryOptions }: RunContext, signal: AbortSignal): Promise<UploadResult> {
+export async function runSingleForm(context: RunContext, signal: AbortSignal): Promise<UploadResult> {
+  const { file, services, events, digests, put, retryOptions } = context;
   const { api, limiter, signAhead, settings, count } = services;
   const size = file.data.size;
   digests.usePartSize(0);
-  const hashed = async () => {
-    events.timeline({ type: 'hash-start', partNumber: 0 });
-    const digest = await digests.md5(file.data, signal);
-    events.timeline({ type: 'hash-end', partNumber: 0 });
-    if (digest) digests.set(0, digest);
-    return digest;
-  };
+  const hashed = () => hashWholeFile(context, signal);
   events.timeline({ type: 'run-start', parts: 1, partSize: size, resumed: false });
   let digest = digests.hashing ? (digests.get(0) ?? (await hashed())) : undefined;
   let form: (UploadForm & { expiresAt: number }) | undefined;

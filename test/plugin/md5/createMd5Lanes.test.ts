@@ -1,46 +1,12 @@
 /** The choice of MD5 implementation and its fallbacks. */
-import { createHash, randomBytes } from 'node:crypto';
+import {  randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMd5 } from '../../../plugin/md5/createMd5.js';
-import { createMd5Lanes, md5Implementations, oneLane, type Md5Lanes } from '../../../plugin/md5/createMd5Lanes.js';
-import { hashInLanes } from '../../../plugin/hashing/hashInLanes.js';
-import type { BlobReading } from '../../../plugin/hashing/readBlob.js';
+import { createMd5Lanes, md5Implementations, oneLane } from '../../../plugin/md5/createMd5Lanes.js';
+import {  md5All, nodeMd5 } from '../../helpers/md5Lanes.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-
-const nodeMd5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-/**
- * A reading that hands out `data` cut at `cuts`, as readBlob does: each chunk in one reused buffer
- * that the next call overwrites (with garbage first), so a scheduler that kept a chunk past the
- * next call would hash wrong bytes.
- */
-function readingOf(data: Uint8Array, cuts: number[] = [data.length]): BlobReading {
-  const points = [0, ...cuts.map((cut) => Math.min(cut, data.length)).sort((a, b) => a - b), data.length];
-  let buffer = new Uint8Array(0);
-  let i = 1;
-  return {
-    async next() {
-      await Promise.resolve();
-      buffer.fill(0xa5);
-      if (i >= points.length) return undefined;
-      const chunk = data.subarray(points[i - 1], points[i]);
-      i++;
-      if (buffer.length < chunk.length) buffer = new Uint8Array(chunk.length);
-      buffer.set(chunk);
-      return buffer.subarray(0, chunk.length);
-    },
-  };
-}
-
-/** Each input's MD5 through `hashInLanes` over `hasher`, all given at once (cut at `cutsOf(i)`). */
-async function md5All(hasher: Md5Lanes, inputs: Uint8Array[], cutsOf: (i: number) => number[] | undefined = () => undefined): Promise<string[]> {
-  const hash = hashInLanes(Promise.resolve(hasher));
-  const digests = await Promise.all(inputs.map((data, i) => hash(readingOf(data, cutsOf(i)), [data.length])[0]!));
-  return digests.map(({ digest }) => hex(digest));
-}
 
 describe('createMd5Lanes', () => {
   it('is the four-lane MD5 where SIMD validates, the one-lane one where it does not', async () => {
