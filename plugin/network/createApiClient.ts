@@ -25,7 +25,6 @@ import { withRetry, type RetryOptions } from './withRetry.js';
 
 /** The middleware's routes as calls; each one is retried by the policy and throws `S3UploadError` when it gives up. */
 export interface ApiClient {
-  getUploadParameters(query: ParamsQuery, signal: AbortSignal): Promise<ParamsResponse>;
   /** Presigned PUTs for many files at once (`POST /s3/params`): one result per file, in order, each signed or refused with its error code. */
   signSingleUploads(files: ParamsFile[], signal: AbortSignal): Promise<ParamsBatchResponse['files']>;
   createMultipartUpload(body: CreateMultipartRequest, signal: AbortSignal): Promise<CreateMultipartResponse>;
@@ -195,7 +194,6 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   return {
-    getUploadParameters: (query, signal) => call('sign the upload', 'GET', paths.params(query), guards.params, signal),
     signSingleUploads: async (files, signal) => (await call('sign the upload', 'POST', paths.paramsBatch(), guards.paramsBatch, signal, { files })).files,
     createMultipartUpload: (body, signal) => call('create the upload', 'POST', paths.createMultipart(), guards.create, signal, body),
     signParts: (uploadId, key, parts, signal) => call('sign parts', 'POST', paths.batch(uploadId, key), guards.batch, signal, { parts }),
