@@ -8,6 +8,7 @@ import { checkContentMd5 } from './network/checkContentMd5.js';
 import { createApiClient, type ApiClient } from './network/createApiClient.js';
 import { createBackendDetector, type BackendMode } from './network/createBackendDetector.js';
 import { createLimiter, type Limiter } from './network/createLimiter.js';
+import { createHostLimiters } from './network/createHostLimiters.js';
 import { createServerAvailability } from './network/createServerAvailability.js';
 import type { RetrySettings } from './network/decideRetry.js';
 import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
@@ -49,7 +50,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   static VERSION = '0.1.0';
 
   readonly #api: ApiClient;
-  readonly #limiter: Limiter;
+  readonly #limiterFor: (url: string) => Limiter;
   readonly #signAhead: Limiter;
   /** Whether the upload server answers, shared by every call so that an outage ends for all at once. */
   readonly #server = createServerAvailability();
@@ -77,7 +78,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     super(uppy, resolved);
     this.type = 'uploader';
     this.id = resolved.id ?? 'S3ResumableUpload';
-    this.#limiter = createLimiter(resolved.limit);
+    this.#limiterFor = createHostLimiters(resolved.limit);
     this.#signAhead = createLimiter(resolved.signAhead);
     this.#api = this.#createApi({ count: (name) => this.#state.count(name) });
     this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
@@ -226,7 +227,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       backend: this.#backend,
       checksContentMd5: (url) => (this.#checksContentMd5 ??= checkContentMd5(url, AbortSignal.timeout(this.opts.callTimeout))),
       hashPool: this.opts.md5 ? this.#hashPool : undefined,
-      limiter: this.#limiter,
+      limiterFor: this.#limiterFor,
       signAhead: this.#signAhead,
       settings: this.#retrySettings(),
       partSize: this.opts.partSize,

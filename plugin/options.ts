@@ -25,7 +25,8 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
    */
   backend?: 'auto' | 'extended' | 'companion';
   /**
-   * Requests to S3 running at once, shared by all files and all their parts.
+   * Requests to S3 running at once, shared by all files and all their parts; per host, when the
+   * upload server spreads URLs over several host names of the same S3 (its `uploadHosts`).
    * @default 6
    */
   limit?: number;

@@ -80,6 +80,8 @@ export interface UploadBench {
   /** The browser's own version string, e.g. `Chromium 150.0.7871.100` or `WebKitGTK 2.50.6 (MiniBrowser)`. */
   browserVersion: string;
   engine: EngineName;
+  /** Whether the `ours-hosts` contender can run (an S3 on the loopback). */
+  spreadsHosts: boolean;
   close(): Promise<void>;
 }
 
@@ -105,11 +107,22 @@ export interface UploadServer {
   url: string;
   /** The real Companion 6 on its own origin, on the same bucket and prefix: the `*-companion` contenders' server. */
   companionUrl: string;
+  /**
+   * The middleware with `uploadHosts` (the `ours-hosts` contender's server): small files' URLs
+   * spread over the S3's host and the other name of the loopback; undefined for an S3 elsewhere.
+   */
+  hostsUrl?: string;
   /** Throws unless the bucket holds exactly `files` objects of `bytes` in all (what a run sent). */
   checkStored(what: string, files: number, bytes: number): Promise<void>;
   /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
   empty(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The loopback S3's other name (`127.0.0.1:P` ⇄ `localhost:P`): a second host for the browser's connection limit. */
+function otherLoopbackName(endpoint: URL): string | undefined {
+  const other = { '127.0.0.1': 'localhost', localhost: '127.0.0.1' }[endpoint.hostname];
+  return other === undefined ? undefined : `${other}${endpoint.port ? `:${endpoint.port}` : ''}`;
 }
 
 /** Builds the page and starts the server (no browser: startUploadBench adds Chromium, bench/studies/readOnce.ts its own). */
@@ -120,6 +133,8 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   const bucket = s3Config.bucket;
   const app = express();
   app.use('/api', createS3Middleware({ s3, bucket, prefix: PREFIX }));
+  const otherName = otherLoopbackName(new URL(s3Config.endpoint));
+  if (otherName) app.use('/api-hosts', createS3Middleware({ s3, bucket, prefix: PREFIX, uploadHosts: [otherName] }));
   app.use(express.static(outDir));
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
@@ -151,6 +166,7 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   return {
     url,
     companionUrl: companion.url,
+    ...(otherName ? { hostsUrl: `${url}api-hosts` } : {}),
     async checkStored(what, files, bytes) {
       const stored = await listStored();
       const storedBytes = stored.reduce((sum, object) => sum + object.Size, 0);
@@ -182,8 +198,10 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
   return {
     browserVersion: browser.version,
     engine,
+    spreadsHosts: served.hostsUrl !== undefined,
     async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin: given = {} } = {}) {
-      const plugin = contender.endsWith('-companion') ? { ...given, endpoint: served.companionUrl } : given;
+      if (contender === 'ours-hosts' && served.hostsUrl === undefined) throw new TypeError('ours-hosts needs an S3 on the loopback (127.0.0.1 or localhost), reachable under both names');
+      const plugin = contender.endsWith('-companion') ? { ...given, endpoint: served.companionUrl } : contender === 'ours-hosts' ? { ...given, endpoint: served.hostsUrl } : given;
       const emulated = latencyMs > 0 || uploadBytesPerSecond > 0;
       if (engine !== 'chromium' && (emulated || heapSampleMs > 0)) {
         throw new TypeError(`Latency, a bandwidth cap and heap samples need Chromium's DevTools protocol; ${engine} has none the harness drives`);

@@ -19,6 +19,7 @@ export const CONTENDER_NAMES: Record<Contender, string> = {
   'plain-md5': 'plain PUTs + MD5, read twice',
   'plain-md5-once': 'plain PUTs + MD5, read once',
   'plain-md5-once-parallel': 'read once, parallel reads',
+  'ours-hosts': 'our plugin, 2 S3 host names',
   'ours-companion': 'our plugin via Companion',
   'stock-companion': 'stock @uppy/aws-s3 6 via Companion',
 };

@@ -57,8 +57,9 @@ interface Target {
  * const presigner = createPresigner(client, 'uploads');
  * const { url, headers } = await presigner.presignUploadPart({ key, uploadId, partNumber: 1, md5, size, expiresIn: 900 });
  */
-export function createPresigner(client: S3Client, bucket: string): Presigner {
+export function createPresigner(client: S3Client, bucket: string, { uploadHosts = [] }: { uploadHosts?: readonly string[] } = {}): Presigner {
   let target: Promise<Target> | undefined;
+  let nextHost = 0;
 
   async function resolveTarget(): Promise<Target> {
     // Same endpoint rules the SDK applies to UploadPart (path or virtual-host style, FIPS, custom endpoint).
@@ -90,8 +91,15 @@ export function createPresigner(client: S3Client, bucket: string): Presigner {
     query: Record<string, string>;
     headers: Record<string, string>;
     expiresIn: number;
+    /** Spread over the endpoint's host and `uploadHosts` (the host is signed, so the URL works only there). */
+    spread?: boolean;
   }): Promise<PresignedRequest> {
-    const { url, signer } = await getTarget();
+    const { url: endpoint, signer } = await getTarget();
+    const url = new URL(endpoint);
+    if (input.spread && uploadHosts.length > 0) {
+      const turn = nextHost++ % (uploadHosts.length + 1);
+      if (turn > 0) url.host = uploadHosts[turn - 1] as string;
+    }
     const path = `${url.pathname.replace(/\/$/, '')}/${input.key.split('/').map(escape).join('/')}`;
     const port = url.port === '' ? undefined : Number(url.port);
     const request: HttpRequest = {
@@ -133,7 +141,7 @@ export function createPresigner(client: S3Client, bucket: string): Presigner {
       if (md5 !== undefined) headers['content-md5'] = md5;
       if (size !== undefined) headers['content-length'] = String(size);
       for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
-      const signed = await presign({ method: 'PUT', key, query: { 'x-id': 'PutObject' }, headers, expiresIn });
+      const signed = await presign({ method: 'PUT', key, query: { 'x-id': 'PutObject' }, headers, expiresIn, spread: true });
       return { url: signed.url, headers: pickClientHeaders(signed.headers) };
     },
     async bucketUrl() {

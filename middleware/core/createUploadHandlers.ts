@@ -131,7 +131,7 @@ function metadataFromQuery(query: Record<string, unknown>): unknown {
 export function createUploadHandlers<Req>(userOptions: UploadOptions<Req>): UploadHandlers<Req> {
   const options = resolveOptions(userOptions);
   const { client, bucket, expiresIn, maxFileSize } = options;
-  const presigner = createPresigner(client, bucket);
+  const presigner = createPresigner(client, bucket, { uploadHosts: options.uploadHosts });
   const s3 = createBucket(client, bucket, presigner);
 
   /** Tells `onError` of an error that is not the answer (a refused file of a batch, a skipped event). */

@@ -171,6 +171,16 @@ export interface UploadOptions<Req> {
    */
   partSize?: number;
   /**
+   * Other host names (`host` or `host:port`) under which browsers reach the same S3 endpoint and
+   * bucket, at the same path: e.g. a bucket's dual-stack name beside its usual one on AWS. Presigned
+   * single PUTs (small files) are spread over the endpoint's own host and these. Browsers speak
+   * HTTP/1.1 to S3 and keep at most 6 connections per host, so with many small files and a long
+   * round trip that limit, not the bandwidth, sets the pace; our plugin keeps `limit` requests
+   * under way per host. Parts of big files stay on the endpoint's own host.
+   * @default [] (the endpoint's host only)
+   */
+  uploadHosts?: readonly string[];
+  /**
    * Most parts signed by one batch request.
    * @default 100
    */
@@ -213,6 +223,7 @@ export interface ResolvedOptions<Req> {
   requireContentMD5: boolean;
   partSize: number;
   maxBatchSize: number;
+  uploadHosts: readonly string[];
   onUploadComplete?: (upload: CompletedUpload<Req>) => unknown;
   events?: ResolvedEventOptions;
   onError: (error: UploadError, req: Req) => void;
@@ -245,6 +256,16 @@ function resolveEvents(events: unknown, prefix: unknown): ResolvedEventOptions |
     invalid('events.sns.topicArns', 'a non-empty array of SNS topic ARNs', topicArns);
   }
   return { secret, prefix: eventPrefix, sns: { topicArns: new Set(topicArns), fetchText: optionalFunction('events.sns.fetchText', sns.fetchText) ?? fetchText } };
+}
+
+function resolveUploadHosts(hosts: unknown): readonly string[] {
+  if (hosts === undefined) return [];
+  // A host name or IPv4 address, or a bracketed IPv6 address, with an optional port: nothing a URL could be bent with.
+  const host = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+  if (!Array.isArray(hosts) || !hosts.every((name) => typeof name === 'string' && host.test(name))) {
+    invalid('uploadHosts', 'an array of host names, each "host" or "host:port" (e.g. "localhost:7480")', hosts);
+  }
+  return hosts.map((name: string) => name.toLowerCase());
 }
 
 /** Throws the TypeError of a bad option: ``Expected `name` to be <expected>, got <value> (<type>)``. */
@@ -342,6 +363,7 @@ export function resolveOptions<Req>(options: UploadOptions<Req>): ResolvedOption
     requireContentMD5,
     partSize,
     maxBatchSize: integerIn('maxBatchSize', options.maxBatchSize, 1, MAX_PARTS, 100),
+    uploadHosts: resolveUploadHosts(options.uploadHosts),
     onUploadComplete: optionalFunction('onUploadComplete', options.onUploadComplete),
     events: resolveEvents(options.events, prefix),
     onError: optionalFunction('onError', options.onError) ?? logServerErrors,

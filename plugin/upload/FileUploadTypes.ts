@@ -35,8 +35,8 @@ export interface UploadServices {
   checksContentMd5: (url: string) => Promise<boolean>;
   /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
   hashPool: HashPool | undefined;
-  /** Bounds the PUTs to S3 under way at once, across files. */
-  limiter: Limiter;
+  /** Bounds the PUTs to S3 under way at once across files: `limit` per host the URL points at. */
+  limiterFor: (url: string) => Limiter;
   /** Bounds the small files signed ahead of their turn at `limiter`. */
   signAhead: Limiter;
   settings: RetrySettings;

@@ -91,7 +91,7 @@ export async function runMultipart(
         // The URL first, then a connection to S3: a part waiting on the upload server (slow, or
         // down for a deploy) must not hold a connection that a part with a URL could use.
         signed = await signer.urlFor(part, digest, resign);
-        const release = await services.limiter.acquire(runSignal);
+        const release = await services.limiterFor(signed.url).acquire(runSignal);
         try {
           // Waiting for the connection may have taken the URL into its margin: a fresh one then.
           signed = await signer.urlFor(part, digest, false);

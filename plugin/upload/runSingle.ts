@@ -17,7 +17,7 @@ function pageBase(): string {
  */
 export async function runSingle(context: RunContext, signal: AbortSignal): Promise<UploadResult> {
   const { file, services, events, digests, put, retryOptions } = context;
-  const { limiter, signAhead, settings, count } = services;
+  const { limiterFor, signAhead, settings, count } = services;
   digests.usePartSize(0);
   const hashFile = () => hashWholeFile(context, signal);
   events.timeline({ type: 'run-start', parts: 1, partSize: file.data.size, resumed: false });
@@ -45,7 +45,7 @@ export async function runSingle(context: RunContext, signal: AbortSignal): Promi
       const ahead = await signAhead.acquire(signal);
       try {
         params = await sign();
-        release = await limiter.acquire(signal);
+        release = await limiterFor(params.url).acquire(signal);
       } finally {
         ahead();
       }

@@ -21,7 +21,7 @@ function objectUrl(formUrl: string, key: string): string {
  */
 export async function runSingleForm(context: RunContext, signal: AbortSignal): Promise<UploadResult> {
   const { file, services, events, digests, put, retryOptions } = context;
-  const { api, limiter, signAhead, settings, count } = services;
+  const { api, limiterFor, signAhead, settings, count } = services;
   const size = file.data.size;
   digests.usePartSize(0);
   const hashed = () => hashWholeFile(context, signal);
@@ -45,8 +45,7 @@ export async function runSingleForm(context: RunContext, signal: AbortSignal): P
       let release: () => void;
       const ahead = await signAhead.acquire(signal);
       try {
-        await fresh(resign);
-        release = await limiter.acquire(signal);
+        release = await limiterFor((await fresh(resign)).url).acquire(signal);
       } finally {
         ahead();
       }

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { paths, type ParamsBatchResponse, type ParamsResponse } from '../../contract.js';
 import { callApi, md5Base64, putTo, randomData } from '../helpers/callApi.js';
-import { ADAPTERS, startTestServer, type TestServer } from '../harness/testServer.js';
+import { ADAPTERS, s3ClientConfig, startTestServer, type TestServer } from '../harness/testServer.js';
 
 const user = 'batcher';
 let server: TestServer | undefined;
@@ -48,6 +48,27 @@ describe.each(ADAPTERS)('%s', (adapter) => {
     const other = randomData(100);
     expect((await putTo(signed[0]!.url, other, signed[0]!.headers)).status).toBe(400);
     expect((await putTo(signed[0]!.url, randomData(101), signed[0]!.headers)).status).toBe(403);
+    for (const [index, file] of signed.entries()) expect((await putTo(file.url, files[index]!, file.headers)).status).toBe(200);
+  });
+
+  it('spreads the URLs over uploadHosts, each signed for its host: S3 stores through each name and refuses a URL sent to another', async () => {
+    const endpoint = new URL(String(s3ClientConfig().endpoint));
+    // Another name of the same S3: radosgw answers on 127.0.0.1 under the name localhost too.
+    const other = `localhost:${endpoint.port}`;
+    server = await startTestServer({ uploadHosts: [other] }, adapter);
+    const files = [randomData(10), randomData(20), randomData(30), randomData(40)];
+    const answer = await callApi<ParamsBatchResponse>(server, 'POST', paths.paramsBatch(), {
+      user,
+      json: { files: files.map((bytes, index) => ({ filename: `${index}.bin`, size: bytes.length, md5: md5Base64(bytes) })) },
+    });
+    expect(answer.status).toBe(200);
+    const signed = answer.body.files as Array<ParamsResponse & { ok: true }>;
+    const hosts = signed.map((file) => new URL(file.url).host);
+    expect(new Set(hosts)).toEqual(new Set([endpoint.host, other]));
+    expect(hosts.filter((host) => host === other)).toHaveLength(2);
+    const moved = new URL(signed[0]!.url);
+    moved.host = hosts[0] === other ? endpoint.host : other;
+    expect((await putTo(moved.href, files[0]!, signed[0]!.headers)).status).toBe(403);
     for (const [index, file] of signed.entries()) expect((await putTo(file.url, files[index]!, file.headers)).status).toBe(200);
   });
 

@@ -50,8 +50,8 @@ export type Fault =
   | { kind: 'reset-mid-body'; afterBytes: number }
   /** Read the whole body, then answer S3's error `code` with `status` (with CORS headers, as S3 does). */
   | { kind: 'error'; status: number; code: string }
-  /** Hold the request until `until` (ms since epoch), then forward it. */
-  | { kind: 'hold'; until: number }
+  /** Hold the request until `until` (ms since epoch, or an event: a promise settling), then forward it. */
+  | { kind: 'hold'; until: number | Promise<unknown> }
   /** Forward it with one byte of the body changed (the length stays). */
   | { kind: 'corrupt' }
   /**
@@ -236,7 +236,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           socket.off('close', done);
           resolve();
         };
-        const timer = setTimeout(done, Math.max(0, chosen.until - Date.now()));
+        const { until } = chosen;
+        const timer = typeof until === 'number' ? setTimeout(done, Math.max(0, until - Date.now())) : undefined;
+        if (typeof until !== 'number') void until.then(done, done);
         socket.on('close', done);
       });
       if (socket.destroyed) return;

@@ -24,16 +24,16 @@ export interface PluginPageEnv {
 
 /**
  * For a browser test file: starts, before its tests, the fault proxy in front of S3 and the test
- * page's server (middleware options as given, signing for the proxy; `before` handlers ahead of
+ * page's server (middleware options as given, or made from the started proxy, signing for the proxy; `before` handlers ahead of
  * it, as an app's auth or rate limiter would; `settings` for the server, such as the
  * Content-Security-Policies it serves the page under); stops both after them. The browsers come
  * from `forEachEngine`, which shares this one server and proxy.
  */
-export function usePluginPage(options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = [], settings: PageServerSettings = {}): PluginPageEnv {
+export function usePluginPage(options: Partial<S3MiddlewareOptions> | ((proxy: FaultProxy) => Partial<S3MiddlewareOptions>) = {}, before: RequestHandler[] = [], settings: PageServerSettings = {}): PluginPageEnv {
   const env = {} as PluginPageEnv;
   beforeAll(async () => {
     env.proxy = await startFaultProxy({ upstreams: [inject('s3').endpoint] });
-    env.server = await startPageServer(pluginPage, { s3: s3ClientConfig({ ...inject('s3'), endpoint: env.proxy.url }), ...options }, before, settings);
+    env.server = await startPageServer(pluginPage, { s3: s3ClientConfig({ ...inject('s3'), endpoint: env.proxy.url }), ...(typeof options === 'function' ? options(env.proxy) : options) }, before, settings);
     env.s3 = createTestS3Client();
   });
   afterEach(() => {

@@ -2,7 +2,8 @@
  * The upload benchmark's page: uploads the files chosen in `#files` with one contender and
  * reports how long it took. Contenders: our plugin with and without MD5, the stock
  * `@uppy/aws-s3` 6 as users install it (companionEndpoint mode, its defaults), and plain
- * parallel presigned PUTs of `File.slice` Blobs with no Uppy at all (the ceiling), and the same
+ * parallel presigned PUTs of `File.slice` Blobs with no Uppy at all (the ceiling), our plugin with
+ * the middleware spreading small files' URLs over two host names of the S3 (`ours-hosts`), and the same
  * with a Content-MD5 each, the part read twice (hashed, then sent) or once (runPlainMd5: the
  * read-once experiment). All go through the middleware at `/api` into the same bucket.
  */
@@ -14,7 +15,7 @@ import { recordProgress, type ProgressRecorder, type ProgressSample } from './re
 import { runPlainMd5 } from './runPlainMd5.js';
 import { API, callApi, uploadInParts } from './uploadInParts.js';
 
-export type Contender = 'ours' | 'ours-no-md5' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once' | 'plain-md5-once-parallel' | 'ours-companion' | 'stock-companion';
+export type Contender = 'ours' | 'ours-no-md5' | 'ours-hosts' | 'stock' | 'plain' | 'plain-md5' | 'plain-md5-once' | 'plain-md5-once-parallel' | 'ours-companion' | 'stock-companion';
 
 export interface RunResult {
   ms: number;
@@ -82,6 +83,7 @@ async function run(contender: Contender, overrides: PluginOverrides = {}): Promi
   const files = chosenFiles();
   const bytes = files.reduce((sum, file) => sum + file.size, 0);
   if (contender === 'ours' || contender === 'ours-no-md5' || contender === 'stock') return { ...(await runUppy(contender, files, overrides)), files: files.length, bytes };
+  if (contender === 'ours-hosts') return { ...(await runUppy('ours', files, overrides)), files: files.length, bytes };
   if (contender === 'ours-companion' || contender === 'stock-companion') {
     return { ...(await runUppy(contender === 'ours-companion' ? 'ours' : 'stock', files, overrides)), files: files.length, bytes };
   }
