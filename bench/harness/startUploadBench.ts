@@ -112,8 +112,11 @@ export interface UploadServer {
    * spread over the S3's host and the other name of the loopback; undefined for an S3 elsewhere.
    */
   hostsUrl?: string;
-  /** Throws unless the bucket holds exactly `files` objects of `bytes` in all (what a run sent). */
-  checkStored(what: string, files: number, bytes: number): Promise<void>;
+  /**
+   * Throws unless the bucket holds exactly `files` objects of `bytes` in all (what a run sent), and,
+   * with `confirmed`, unless the middleware's completion hook was told of every one of them.
+   */
+  checkStored(what: string, files: number, bytes: number, options?: { confirmed?: boolean }): Promise<void>;
   /** Deletes every object under the prefix and aborts any multipart upload a failed run left. */
   empty(): Promise<void>;
   close(): Promise<void>;
@@ -132,9 +135,13 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   const s3 = new S3Client(s3ClientConfig(s3Config));
   const bucket = s3Config.bucket;
   const app = express();
-  app.use('/api', createS3Middleware({ s3, bucket, prefix: PREFIX }));
+  // An app that learns of every upload, as apps do: each file our plugin sends is confirmed, each
+  // confirm checked on S3 (HeadObject) and reported here.
+  const completed = new Set<string>();
+  const onUploadComplete = ({ key }: { key: string }) => void completed.add(key);
+  app.use('/api', createS3Middleware({ s3, bucket, prefix: PREFIX, onUploadComplete }));
   const otherName = otherLoopbackName(new URL(s3Config.endpoint));
-  if (otherName) app.use('/api-hosts', createS3Middleware({ s3, bucket, prefix: PREFIX, uploadHosts: [otherName] }));
+  if (otherName) app.use('/api-hosts', createS3Middleware({ s3, bucket, prefix: PREFIX, onUploadComplete, uploadHosts: [otherName] }));
   app.use(express.static(outDir));
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
@@ -154,6 +161,7 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   }
 
   async function empty(): Promise<void> {
+    completed.clear();
     const objects = await listStored();
     for (let at = 0; at < objects.length; at += 1000) {
       const batch = objects.slice(at, at + 1000).map(({ Key }) => ({ Key }));
@@ -167,8 +175,10 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
     url,
     companionUrl: companion.url,
     ...(otherName ? { hostsUrl: `${url}api-hosts` } : {}),
-    async checkStored(what, files, bytes) {
+    async checkStored(what, files, bytes, { confirmed = false } = {}) {
       const stored = await listStored();
+      const unconfirmed = confirmed ? stored.filter(({ Key }) => !completed.has(Key)) : [];
+      if (unconfirmed.length > 0) throw new Error(`${what}: ${unconfirmed.length} of ${stored.length} stored objects never reached the completion hook, e.g. ${unconfirmed[0]!.Key}`);
       const storedBytes = stored.reduce((sum, object) => sum + object.Size, 0);
       if (stored.length !== files || storedBytes !== bytes) {
         throw new Error(`${what}: the bucket holds ${stored.length} objects, ${storedBytes} bytes; the page sent ${files} files, ${bytes} bytes`);
@@ -266,7 +276,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         if (before) diff(before, snapshot(labels, cpuOf), cpu);
         await sampler;
         if (result.errors.length > 0) throw new Error(`${contender}: ${result.errors.length} of ${result.files} files failed: ${result.errors.slice(0, 3).join('; ')}`);
-        await served.checkStored(contender, result.files, result.bytes);
+        await served.checkStored(contender, result.files, result.bytes, { confirmed: contender === 'ours' || contender === 'ours-no-md5' || contender === 'ours-hosts' });
         const heap = heapSampleMs > 0 ? { peakHeapBytes: peak.total, peakUsedHeapBytes: peak.used, heapSamples: samples.length, heap: samples } : {};
         return { ...result, ...heap, ...(before ? { cpu } : {}) };
       } finally {

@@ -54,7 +54,7 @@ export async function benchSmallFiles(bench: UploadBench, options: SmallFilesOpt
     title: `${options.title}${latencyMs === 0 ? '' : ` at ${latencyMs} ms`}`,
     setup:
       `${paths.length} files ${options.sizes} from disk added at once. Ours: each file hashed (MD5), its URL signed with the MD5 in, many files to a request (POST /s3/params), ` +
-      `one PUT to S3, then confirmed to the server many files to a request (POST /s3/confirm); files over 8 MiB in parts. ` +
+      `one PUT to S3, then confirmed to the server many files to a request (POST /s3/confirm: a HeadObject each, then the app's onUploadComplete, which the run checks was told of every file); files over 8 MiB in parts. ` +
       `With 2 S3 host names: the middleware's uploadHosts spreads the small files' URLs over 127.0.0.1 and localhost (one S3), so the browser keeps 6 connections to each. The stock plugin: a presigned POST form per file, ` +
       `one request to the server and one to S3 each; files over 10 MiB in parts, one part at a time. 6 requests to S3 at a time. ${setting}, ${rounds} rounds, alternated.`,
     measurements: hosts ? [ours, hosts, stock] : [ours, stock],
