@@ -64,14 +64,17 @@ it('uploads one file four ways, with and without added latency, and leaves the b
   expect(left.KeyCount ?? 0).toBe(0);
 });
 
-it('uploads many small files with our plugin and the stock one', { timeout: 60_000 }, async () => {
+it('uploads many small files with our plugin (one S3 host name, then two) and the stock one, every file of ours reaching the completion hook', { timeout: 60_000 }, async () => {
   const section = await benchSmallFiles(bench, { paths: small(), title: '12 files of 100 KiB', sizes: 'of 100 KiB', rounds: 1, log: () => {} });
   expect(section.measurements.map((m) => [m.name, m.unit])).toEqual([
     ['our plugin, MD5', 'files/s'],
+    ['our plugin, 2 S3 host names', 'files/s'],
     ['stock @uppy/aws-s3 6', 'files/s'],
   ]);
+  expect(section.ratios.map((ratio) => ratio.name)).toEqual(['our plugin, MD5 / stock @uppy/aws-s3 6', 'our plugin, 2 S3 host names / stock @uppy/aws-s3 6']);
   expect(section.traces!.map((trace) => [trace.name, trace.quantity, trace.samples.at(-1)![1]])).toEqual([
     ['our plugin, MD5', 'files stored', 12],
+    ['our plugin, 2 S3 host names', 'files stored', 12],
     ['stock @uppy/aws-s3 6', 'files stored', 12],
   ]);
   console.log(`[numbers] ${formatSection(section)}`);
