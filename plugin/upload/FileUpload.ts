@@ -17,9 +17,9 @@ export type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, Uplo
 /** The part size when neither the plugin's `partSize` nor the middleware's answer sets one. */
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 
-/** Files in parts only: most pages upload small files, or none. */
+/** Only files in parts run it (over the multipart threshold, or resumed): a page with small files only never loads it. */
 const loadMultipart = loadOnDemand('multipart uploads', () => import('./runMultipart.js'));
-/** Small files through a backend with Companion's routes only. */
+/** Only small files through a backend with Companion's routes run it. */
 const loadSingleForm = loadOnDemand('form uploads', () => import('./runSingleForm.js'));
 
 const paused = () => new DOMException('The upload was paused.', 'AbortError');
@@ -90,7 +90,8 @@ export class FileUpload {
         // The previous run may have completed the upload after all.
         if (this.#finished) throw paused();
         const multipart = this.#file.multipart || this.#state !== undefined;
-        // Its code loads while the backend is asked for (a failed load is tried again below).
+        // Its code loads while the backend is asked for, so neither waits on the other (a load
+        // that failed is tried again below).
         if (multipart) loadMultipart(signal).catch(() => {});
         const backend = await this.#services.backend(signal);
         if (multipart) return (await loadMultipart(signal, this.#offline)).runMultipart(this.#context, this.#session, signal, backend);
