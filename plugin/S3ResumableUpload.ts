@@ -4,7 +4,6 @@ import { filterFilesToEmitUploadStarted, filterFilesToUpload } from '@uppy/core/
 import type { FileCounters, UploadCounters } from './counters.js';
 import { createHashPool, type HashPool } from './hashing/createHashPool.js';
 import { batchSingleUploadCalls, type SingleUploadCalls } from './network/batchSingleUploadCalls.js';
-import { checkContentMd5 } from './network/checkContentMd5.js';
 import { createApiClient, type ApiClient } from './network/createApiClient.js';
 import { createBackendDetector, type BackendMode } from './network/createBackendDetector.js';
 import { createLimiter, type Limiter } from './network/createLimiter.js';
@@ -225,7 +224,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         serverWait: (waiting) => this.#serverWait(fileID, waiting),
       }),
       backend: this.#backend,
-      checksContentMd5: (url) => (this.#checksContentMd5 ??= checkContentMd5(url, AbortSignal.timeout(this.opts.callTimeout))),
+      checksContentMd5: (ask) => (this.#checksContentMd5 ??= ask()),
       hashPool: this.opts.md5 ? this.#hashPool : undefined,
       limiterFor: this.#limiterFor,
       signAhead: this.#signAhead,
@@ -235,6 +234,7 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       signBatchSize: this.opts.signBatchSize,
       limit: this.opts.limit,
       stallTimeout: this.opts.stallTimeout,
+      callTimeout: this.opts.callTimeout,
       count,
       log: (message, type) => this.uppy.log(`[S3ResumableUpload] ${message}`, type === 'info' ? undefined : type),
     };

@@ -23,7 +23,9 @@ export type PluginErrorCode =
   /** The file has no data to read (a restored "ghost" that was not re-selected). */
   | 'file_missing'
   /** The browser could not read the file (changed, moved or deleted since it was selected). */
-  | 'file_unreadable';
+  | 'file_unreadable'
+  /** Code the plugin loads when an upload first needs it (multipart, Companion's form) did not load: offline? A retry loads it again. */
+  | 'code_load_failed';
 
 /** Every code an {@link S3UploadError} can carry: the plugin's own, or the middleware's (see `ERROR_STATUS`). */
 export type S3UploadErrorCode = PluginErrorCode | ErrorCode;

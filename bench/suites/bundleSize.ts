@@ -4,9 +4,9 @@
  * `import()` makes chunks of its own), every `@uppy/*` package left out (the page has Uppy
  * anyway), and measured minified and minified + gzip (level 9). For the plugin's main-thread entry
  * (plugin/index.ts) what a page loads with it (the entry's chunk and the chunks it imports
- * statically) is counted apart from what it loads by `import()` only where needed (the MD5 the
- * main thread runs when workers can't start, the plain-JavaScript MD5 that hashes the multipart
- * ETag). Its MD5 worker (plugin/md5Worker.ts, a file of its own, loaded by `new Worker(new URL(...))`)
+ * statically) is counted apart from what it loads by `import()` only where needed (the multipart
+ * run, the small files' form upload of Companion mode, the MD5 the main thread runs when workers
+ * can't start, the plain-JavaScript MD5 that hashes the multipart ETag). Its MD5 worker (plugin/md5Worker.ts, a file of its own, loaded by `new Worker(new URL(...))`)
  * is measured apart too. Then the modules a page loads, by minified bytes, largest first.
  * `npm run bench:bundle`; `npm run bench` reports the same section (id `bundle`).
  */
@@ -108,7 +108,7 @@ export async function benchBundleSize(): Promise<BenchSection> {
     title: 'Weight on the page',
     setup:
       "Each bundled by esbuild as an app's bundler would (ES module, browser, minified, code splitting on), every `@uppy/*` package left out, gzip level 9 (each chunk on its own); kB = 1000 bytes, minified + gzip. " +
-      "Our main thread at load: the entry's chunk and the chunks it imports statically; on demand: what it loads by `import()` (the main-thread MD5 where workers can't start, the plain-JavaScript MD5 of the multipart ETag). " +
+      "Our main thread at load: the entry's chunk and the chunks it imports statically; on demand: what it loads by `import()` (the multipart run, Companion mode's form upload, the main-thread MD5 where workers can't start, the plain-JavaScript MD5 of the multipart ETag). " +
       'The MD5 worker is a file of its own, loaded when the first part is hashed.',
     measurements: [
       ours,

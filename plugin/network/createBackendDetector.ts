@@ -1,4 +1,5 @@
 import type { Extension } from '../../contract.js';
+import { abortable } from './abortable.js';
 
 /**
  * Which routes the upload server has: `extended`, our middleware (parts signed with their MD5s,
@@ -31,11 +32,6 @@ export function createBackendDetector(
         throw error;
       },
     );
-    const answer = decided;
-    return new Promise<BackendMode>((resolve, reject) => {
-      const stop = () => reject(signal.reason);
-      signal.addEventListener('abort', stop, { once: true });
-      answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', stop));
-    });
+    return abortable(decided, signal);
   };
 }

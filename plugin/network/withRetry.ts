@@ -44,7 +44,8 @@ export function waitUntilOnline(signal: AbortSignal): Promise<void> {
   });
 }
 
-const browserOnline = () => typeof navigator === 'undefined' || navigator.onLine;
+/** Whether the browser says it is online (`navigator.onLine`); outside a browser, always. */
+export const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine;
 
 /** What `withRetry` tells each attempt. */
 export interface Attempt {

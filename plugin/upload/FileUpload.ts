@@ -1,5 +1,6 @@
 import type { ListedPart } from '../../contract.js';
 import type { Digest } from '../md5/digest.js';
+import { loadOnDemand } from '../network/loadOnDemand.js';
 import type { PutToS3 } from '../network/putToS3.js';
 import type { RetryOptions } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
@@ -8,14 +9,18 @@ import type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, Uplo
 import { PartDigests } from './PartDigests.js';
 import { putWithTimeline } from './putWithTimeline.js';
 import type { RunContext } from './RunContext.js';
-import { runMultipart, type MultipartSession } from './runMultipart.js';
+import type { MultipartSession } from './runMultipart.js';
 import { runSingle } from './runSingle.js';
-import { runSingleForm } from './runSingleForm.js';
 
 export type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, UploadServices } from './FileUploadTypes.js';
 
 /** The part size when neither the plugin's `partSize` nor the middleware's answer sets one. */
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+/** Only files in parts run it (over the multipart threshold, or resumed): a page with small files only never loads it. */
+const loadMultipart = loadOnDemand('multipart uploads', () => import('./runMultipart.js'));
+/** Only small files through a backend with Companion's routes run it. */
+const loadSingleForm = loadOnDemand('form uploads', () => import('./runSingleForm.js'));
 
 const paused = () => new DOMException('The upload was paused.', 'AbortError');
 const removed = () => new DOMException('The file was removed.', 'AbortError');
@@ -84,9 +89,14 @@ export class FileUpload {
         signal.throwIfAborted();
         // The previous run may have completed the upload after all.
         if (this.#finished) throw paused();
+        const multipart = this.#file.multipart || this.#state !== undefined;
+        // Its code loads while the backend is asked for, so neither waits on the other (a load
+        // that failed is tried again below).
+        if (multipart) loadMultipart(signal).catch(() => {});
         const backend = await this.#services.backend(signal);
-        if (this.#file.multipart || this.#state) return runMultipart(this.#context, this.#session, signal, backend);
-        return backend === 'companion' ? runSingleForm(this.#context, signal) : runSingle(this.#context, signal);
+        if (multipart) return (await loadMultipart(signal, this.#offline)).runMultipart(this.#context, this.#session, signal, backend);
+        if (backend === 'companion') return (await loadSingleForm(signal, this.#offline)).runSingleForm(this.#context, signal);
+        return runSingle(this.#context, signal);
       })
       .then(
         (result) => {
@@ -128,15 +138,18 @@ export class FileUpload {
     });
   }
 
+  /** The file starts (`true`) or stops waiting for the browser to be back online. */
+  #offline = (waiting: boolean): void => {
+    if (waiting) this.#services.count('offlineWaits');
+    this.#events.timeline({ type: 'offline', waiting });
+  };
+
   #retryOptions(signal: AbortSignal, extra: Partial<RetryOptions> = {}): RetryOptions {
     const { count, settings } = this.#services;
     return {
       settings,
       signal,
-      onOffline: (waiting) => {
-        if (waiting) count('offlineWaits');
-        this.#events.timeline({ type: 'offline', waiting });
-      },
+      onOffline: this.#offline,
       onRetry: (decision) => {
         if (!decision.resign) count('retries');
         if (decision.rehash) count('rehashes');

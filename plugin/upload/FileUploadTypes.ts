@@ -31,8 +31,11 @@ export interface UploadServices {
   confirmSingle: (file: ConfirmFile, signal: AbortSignal) => Promise<ConfirmedFile>;
   /** Which routes the upload server has, decided once for all files (before the first upload needs it). */
   backend: (signal: AbortSignal) => Promise<BackendMode>;
-  /** Whether S3 checks an unsigned `Content-MD5` header on a part (and CORS lets it through); asked once, with a part URL about to be used. */
-  checksContentMd5: (url: string) => Promise<boolean>;
+  /**
+   * Whether S3 checks an unsigned `Content-MD5` header on a part (and CORS lets it through): the
+   * answer of the first `ask` (a probe with a part URL about to be used), kept for every file.
+   */
+  checksContentMd5: (ask: () => Promise<boolean>) => Promise<boolean>;
   /** `undefined` with `md5: false`: nothing is hashed, signed with an MD5 or checked against one. */
   hashPool: HashPool | undefined;
   /** Bounds the PUTs to S3 under way at once across files: `limit` per host the URL points at. */
@@ -46,6 +49,8 @@ export interface UploadServices {
   signBatchSize: number;
   limit: number;
   stallTimeout: number;
+  /** ms a call to the upload server (or the Content-MD5 probe) may go unanswered. */
+  callTimeout: number;
   /** Counts for this file (and the plugin's totals). */
   count: (name: keyof FileCounters, by?: number) => void;
   log: (message: string, type?: 'info' | 'warning' | 'error') => void;

@@ -1,5 +1,6 @@
 import type { ListedPart } from '../../contract.js';
 import { unquoteETag, type Digest } from '../md5/digest.js';
+import { checkContentMd5 } from '../network/checkContentMd5.js';
 import type { BackendMode } from '../network/createBackendDetector.js';
 import { withRetry } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
@@ -65,7 +66,7 @@ export async function runMultipart(
   const signer = new PartSigner({
     sign:
       backend === 'companion'
-        ? signPartsCompanion(services.api, state, runSignal, services.checksContentMd5)
+        ? signPartsCompanion(services.api, state, runSignal, (url) => services.checksContentMd5(() => checkContentMd5(url, AbortSignal.timeout(services.callTimeout))))
         : (batch) => services.api.signParts(state.uploadId, state.key, batch, runSignal),
     // Parts hashed already, or every queued part when nothing is hashed.
     upcoming: () =>

@@ -1,6 +1,7 @@
 /**
- * What a page loads with the plugin: the MD5s (plain JavaScript, the WebAssembly builders) and the
- * main-thread hashing are loaded by `import()` only where needed; the worker keeps them all.
+ * What a page loads with the plugin: the multipart run, Companion mode's form upload, the MD5s
+ * (plain JavaScript, the WebAssembly builders) and the main-thread hashing are loaded by `import()`
+ * only where needed; the worker keeps the MD5s.
  */
 import { describe, expect, it } from 'vitest';
 import { benchBundleSize, measureBundles } from '../../bench/suites/bundleSize.js';
@@ -19,8 +20,21 @@ const ON_DEMAND = [
   'plugin/hashing/readBlob.ts',
 ];
 
+/** Only files in parts run these (the Content-MD5 probe: in parts through Companion's routes); the form upload only small files through them. */
+const UPLOAD_ON_DEMAND = [
+  'plugin/upload/runMultipart.ts',
+  'plugin/upload/PartSigner.ts',
+  'plugin/upload/createPartHashing.ts',
+  'plugin/upload/planHashRuns.ts',
+  'plugin/upload/planParts.ts',
+  'plugin/upload/multipartETagOfDigests.ts',
+  'plugin/upload/signPartsCompanion.ts',
+  'plugin/network/checkContentMd5.ts',
+  'plugin/upload/runSingleForm.ts',
+];
+
 describe('bundleSize', () => {
-  it('keeps the MD5s and the main-thread hashing out of what a page loads with the plugin, and in the worker', async () => {
+  it('keeps the multipart run, the form upload, the MD5s and the main-thread hashing out of what a page loads with the plugin, and the MD5s in the worker', async () => {
     const { main, worker, stock } = await measureBundles();
     const atLoad = [...main.atLoad.modules.keys()];
     expect(atLoad).toContain('plugin/S3ResumableUpload.ts');
@@ -30,6 +44,11 @@ describe('bundleSize', () => {
       expect([...main.onDemand.modules.keys()], path).toContain(path);
       expect([...worker.atLoad.modules.keys()], path).toContain(path);
     }
+    for (const path of UPLOAD_ON_DEMAND) {
+      expect(atLoad, path).not.toContain(path);
+      expect([...main.onDemand.modules.keys()], path).toContain(path);
+    }
+    expect(atLoad).toContain('plugin/upload/runSingle.ts');
     expect(worker.onDemand.min).toBe(0);
     expect(stock.atLoad.gzip).toBeGreaterThan(0);
   });

@@ -30,6 +30,8 @@ export interface PageServerSettings {
    * compiles WebAssembly under a page that can't.
    */
   policies?: Record<string, string>;
+  /** Handlers ahead of the page's own files (the page, its modules), as a CDN in front of them: a test refuses a module with one. */
+  pageHandlers?: RequestHandler[];
 }
 
 /**
@@ -38,7 +40,7 @@ export interface PageServerSettings {
  * folder served by Vite in development mode (TypeScript and the MD5 worker compiled on the fly);
  * on more ports under the `policies` of {@link PageServerSettings}.
  */
-export async function startPageServer(pageFolder: URL, options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = [], { vite = {}, policies = {} }: PageServerSettings = {}): Promise<PageServer> {
+export async function startPageServer(pageFolder: URL, options: Partial<S3MiddlewareOptions> = {}, before: RequestHandler[] = [], { vite = {}, policies = {}, pageHandlers = [] }: PageServerSettings = {}): Promise<PageServer> {
   const { bucket, ...s3 } = s3ClientConfig();
   const app = express();
   const policyAt = new Map<number, string>(); // by local port
@@ -62,7 +64,7 @@ export async function startPageServer(pageFolder: URL, options: Partial<S3Middle
     appType: 'spa',
     ...vite,
   });
-  app.use(viteServer.middlewares);
+  app.use(...pageHandlers, viteServer.middlewares);
   const urls = await Promise.all(
     servers.map(async (server) => {
       await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1').once('listening', resolve).once('error', reject));
