@@ -110,8 +110,10 @@ export async function launchWebKit(): Promise<EngineBrowser> {
     await driverReady(`http://127.0.0.1:${port}`, driver, () => output);
     const driverPid = driver.pid!;
 
+    const started = driver;
+    const driverState = () => (started.exitCode !== null || started.signalCode !== null ? `exited (${started.exitCode ?? started.signalCode})` : 'still running');
     const newSession = async () => {
-      const session = await withTimeout(
+      const creating = withTimeout(
         remote({
           hostname: '127.0.0.1',
           port,
@@ -126,11 +128,14 @@ export async function launchWebKit(): Promise<EngineBrowser> {
           } as WebdriverIO.Capabilities,
         }),
         SESSION_TIMEOUT_MS,
-        () => {
-          const state = driver!.exitCode !== null || driver!.signalCode !== null ? `exited (${driver!.exitCode ?? driver!.signalCode})` : 'still running';
-          return `WebKitWebDriver did not create a session within ${SESSION_TIMEOUT_MS / 1000} s (DISPLAY=${xvfb.display}; the driver ${state}; ${sessions.size} other sessions open). Its output: ${output || '(none)'}`;
-        },
+        `WebKitWebDriver did not create a session within ${SESSION_TIMEOUT_MS / 1000} s`,
       );
+      // A MiniBrowser that cannot open its display makes the driver hang, so a failed session
+      // says how the display stood then, beside what the driver (and MiniBrowser) printed.
+      const session = await creating.catch(async (error: unknown) => {
+        const state = `DISPLAY=${xvfb.display}; ${await xvfb.status()}; the driver ${driverState()}; ${sessions.size} other sessions open`;
+        throw new Error(`${(error as Error).message} (${state}). Its output: ${output || '(none)'}`, { cause: error });
+      });
       sessions.add(session);
       // Scenarios wait with short polls; one evaluation may still take a while on a busy machine.
       await session.setTimeout({ script: 120_000 });

@@ -7,6 +7,11 @@ import type { ChildProcess } from 'node:child_process';
  */
 export async function stopProcess(child: ChildProcess, { graceMs = 5000, group = false }: { graceMs?: number; group?: boolean } = {}): Promise<void> {
   if (child.pid === undefined) return;
+  const alreadyExited = child.exitCode !== null || child.signalCode !== null;
+  // Its PID is free once it has exited and may be another process's by now (PIDs wrap at 32768
+  // here). A group's number is not reused while any process of the group lives, so the group
+  // is still signalled: what it left behind goes.
+  if (alreadyExited && !group) return;
   const target = group ? -child.pid : child.pid;
   const signal = (name: NodeJS.Signals) => {
     try {
@@ -15,7 +20,7 @@ export async function stopProcess(child: ChildProcess, { graceMs = 5000, group =
       // already gone
     }
   };
-  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = alreadyExited ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
   signal('SIGTERM');
   const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   await exited;
