@@ -5,6 +5,8 @@
  * - `post-one-url`: XHR POST forms with upload progress, all to one URL (the stock plugin's
  *   shape: one CORS preflight, then cached);
  * - `put-own-urls`: fetch PUTs, each to a URL of its own (a presigned PUT's shape: a preflight each);
+ * - `xhr-put-own-urls`: the same as XHR PUTs with upload progress and `Content-Type` and
+ *   `Content-MD5` headers (our plugin's shape);
  * each to one host (127.0.0.1) and spread over two names of the same server (127.0.0.1 and
  * localhost). Browsers keep at most 6 HTTP/1.1 connections per host; this measures what that
  * leaves at a distance. Latency is Chromium's network emulation.
@@ -47,7 +49,7 @@ try {
   await tab.goto(`http://127.0.0.1:${pagePort}/`);
   if (latency > 0) await (await tab.cdp()).send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 });
   console.log(`${requests} uploads of 100 KiB, ${limit} at a time per host, ${latency} ms latency (Chromium's emulation):`);
-  for (const shape of ['post-one-url', 'put-own-urls'] as const) {
+  for (const shape of ['post-one-url', 'put-own-urls', 'xhr-put-own-urls'] as const) {
     for (const hosts of [['127.0.0.1'], ['127.0.0.1', 'localhost']]) {
       // A string, not a function: the page runs it as written (tsx would add helpers the page lacks).
       const perSecond = await tab.evaluate(([code]) => (0, eval)(code) as Promise<number>, [
@@ -58,10 +60,16 @@ try {
             const base = 'http://' + hosts[i % hosts.length] + ':' + port + '/bucket';
             if (shape === 'put-own-urls') return fetch(base + '/file-' + i + '?signature=' + i, { method: 'PUT', body }).then(resolve, reject);
             const xhr = new XMLHttpRequest();
-            xhr.open('POST', base);
             xhr.upload.onprogress = () => {};
             xhr.onload = resolve;
-            xhr.onerror = () => reject(new Error('POST failed'));
+            xhr.onerror = () => reject(new Error(shape + ' failed'));
+            if (shape === 'xhr-put-own-urls') {
+              xhr.open('PUT', base + '/file-' + i + '?signature=' + i);
+              xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+              xhr.setRequestHeader('Content-MD5', 'CY9rzUYh03PK3k6DJie09g==');
+              return xhr.send(body);
+            }
+            xhr.open('POST', base);
             const form = new FormData();
             form.append('key', 'file-' + i);
             form.append('file', body);
@@ -75,7 +83,7 @@ try {
           return total / ((performance.now() - started) / 1000);
         })()`,
       ] as const);
-      console.log(`  ${shape.padEnd(13)} ${hosts.length} host${hosts.length > 1 ? 's' : ' '}: ${perSecond.toFixed(1).padStart(6)} uploads/s`);
+      console.log(`  ${shape.padEnd(16)} ${hosts.length} host${hosts.length > 1 ? 's' : ' '}: ${perSecond.toFixed(1).padStart(6)} uploads/s`);
     }
   }
 } finally {
