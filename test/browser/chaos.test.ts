@@ -22,7 +22,7 @@ import type { ChromiumPage } from '../harness/engines/launchChromium.js';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
-import type { Fault, FaultProxy, ProxiedRequest } from '../harness/startFaultProxy.js';
+import type { Fault, FaultProxy, ProxiedRequest, ProxyRecord } from '../harness/startFaultProxy.js';
 import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { seededRandom } from '../helpers/seededRandom.js';
@@ -180,9 +180,14 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
 
     expect(Object.values(accounts.injected).reduce((n, { count }) => n + count, 0), 'failures injected').toBeGreaterThan(0);
     // The held PUTs reached S3 with expired URLs and were refused; their parts were signed again.
-    expect(held.length).toBeGreaterThan(0);
-    expect(held.every((record) => record.status === 403)).toBe(true);
-    expect(numbers.resigns).toBeGreaterThanOrEqual(held.length);
+    // A PUT held while the page was being reloaded never reaches S3: the browser hangs up on it
+    // (seed 2239955559: a retry sent 120 ms into the reload, cut 5 ms later).
+    const refused = held.filter((record) => record.upstream !== undefined);
+    const cutByReload = (record: ProxyRecord) => record.clientClosed && reloads.some(({ from, to }) => record.arrivedAt <= to && (record.endedAt ?? Infinity) >= from);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((record) => record.status !== 403).map((record) => `part ${record.partNumber}: ${record.status}`), 'held PUTs S3 did not refuse').toEqual([]);
+    expect(held.filter((record) => record.upstream === undefined && !cutByReload(record)).map((record) => `part ${record.partNumber}`), 'held PUTs that never reached S3, not cut by the reload').toEqual([]);
+    expect(numbers.resigns).toBeGreaterThanOrEqual(refused.length);
     // Every byte sent twice has a cause.
     const unexplained = accounts.puts.filter((put) => put.cause === 'other').map(describePut);
     expect(unexplained, 'PUTs that reached S3 and were not stored, for no known cause').toEqual([]);
