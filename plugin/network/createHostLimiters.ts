@@ -1,4 +1,5 @@
 import { createLimiter, type Limiter } from './createLimiter.js';
+import { pageBase } from './pageBase.js';
 
 /**
  * One {@link Limiter} of `limit` slots per host a URL points at. Browsers keep at most 6
@@ -9,7 +10,7 @@ import { createLimiter, type Limiter } from './createLimiter.js';
 export function createHostLimiters(limit: number): (url: string) => Limiter {
   const limiters = new Map<string, Limiter>();
   return (url) => {
-    const host = new URL(url, typeof location === 'undefined' ? 'http://localhost/' : location.href).host;
+    const host = new URL(url, pageBase()).host;
     let limiter = limiters.get(host);
     if (limiter === undefined) limiters.set(host, (limiter = createLimiter(limit)));
     return limiter;

@@ -1,15 +1,11 @@
 import { unquoteETag, type Digest } from '../md5/digest.js';
 import { isStale } from '../network/decideRetry.js';
+import { pageBase } from '../network/pageBase.js';
 import { RequestFailure } from '../network/RequestFailure.js';
 import { withRetry, type Attempt } from '../network/withRetry.js';
 import type { UploadResult } from './FileUploadTypes.js';
 import { hashWholeFile } from './hashWholeFile.js';
 import type { RunContext } from './RunContext.js';
-
-/** Base for resolving a relative URL (the middleware may answer one). */
-function pageBase(): string {
-  return typeof location === 'undefined' ? 'http://localhost/' : location.href;
-}
 
 /**
  * A file in one presigned PUT: hashed whole, signed (with its MD5) shortly before its turn at the
