@@ -77,6 +77,15 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
     return { url: new URL(endpoint.url.href.replace(/\/?$/, '')), signer };
   }
 
+  /** The endpoint's host and `uploadHosts` in turn; the endpoint itself (not a copy) on its own host's turn. */
+  function onNextHost(endpoint: URL): URL {
+    const turn = uploadHosts.length === 0 ? 0 : nextHost++ % (uploadHosts.length + 1);
+    if (turn === 0) return endpoint;
+    const url = new URL(endpoint);
+    url.host = uploadHosts[turn - 1] as string;
+    return url;
+  }
+
   function getTarget(): Promise<Target> {
     target ??= resolveTarget().catch((error: unknown) => {
       target = undefined; // resolve again next time (e.g. credentials were not ready yet)
@@ -95,11 +104,7 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
     spread?: boolean;
   }): Promise<PresignedRequest> {
     const { url: endpoint, signer } = await getTarget();
-    const url = new URL(endpoint);
-    if (input.spread && uploadHosts.length > 0) {
-      const turn = nextHost++ % (uploadHosts.length + 1);
-      if (turn > 0) url.host = uploadHosts[turn - 1] as string;
-    }
+    const url = input.spread ? onNextHost(endpoint) : endpoint;
     const path = `${url.pathname.replace(/\/$/, '')}/${input.key.split('/').map(escape).join('/')}`;
     const port = url.port === '' ? undefined : Number(url.port);
     const request: HttpRequest = {
