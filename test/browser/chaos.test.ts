@@ -22,8 +22,8 @@ import type { ChromiumPage } from '../harness/engines/launchChromium.js';
 import { beforeAll, expect, inject, it } from 'vitest';
 import type { TimelineEvent } from '../../plugin/index.js';
 import { freePort } from '../../scripts/freePort.js';
-import type { Fault, FaultProxy, ProxiedRequest, ProxyRecord } from '../harness/startFaultProxy.js';
-import { accountForPuts, type Reload } from '../helpers/accountForPuts.js';
+import type { Fault, FaultProxy, ProxiedRequest } from '../harness/startFaultProxy.js';
+import { accountForPuts, hungUpByReload, type Reload } from '../helpers/accountForPuts.js';
 import { objectSha256 } from '../helpers/pluginPage.js';
 import { seededRandom } from '../helpers/seededRandom.js';
 import type { Command } from '../harness/startCommand.js';
@@ -183,10 +183,9 @@ it('uploads 256 MiB byte-identical through failing PUTs, 5-second URLs, a middle
     // A PUT held while the page was being reloaded never reaches S3: the browser hangs up on it
     // (seed 2239955559: a retry sent 120 ms into the reload, cut 5 ms later).
     const refused = held.filter((record) => record.upstream !== undefined);
-    const cutByReload = (record: ProxyRecord) => record.clientClosed && reloads.some(({ from, to }) => record.arrivedAt <= to && (record.endedAt ?? Infinity) >= from);
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.filter((record) => record.status !== 403).map((record) => `part ${record.partNumber}: ${record.status}`), 'held PUTs S3 did not refuse').toEqual([]);
-    expect(held.filter((record) => record.upstream === undefined && !cutByReload(record)).map((record) => `part ${record.partNumber}`), 'held PUTs that never reached S3, not cut by the reload').toEqual([]);
+    expect(held.filter((record) => record.upstream === undefined && !hungUpByReload(record, reloads)).map((record) => `part ${record.partNumber}`), 'held PUTs that never reached S3, not cut by the reload').toEqual([]);
     expect(numbers.resigns).toBeGreaterThanOrEqual(refused.length);
     // Every byte sent twice has a cause.
     const unexplained = accounts.puts.filter((put) => put.cause === 'other').map(describePut);

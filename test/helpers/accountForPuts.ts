@@ -70,6 +70,16 @@ export interface Reload {
   to: number;
 }
 
+/**
+ * Whether the browser hung up on `record` because of a reload: sent (`sentAt`, by default its
+ * arrival) before a reload was over, closed by the browser after the reload began (the proxy may
+ * notice late: it first drains what the browser had sent).
+ */
+export function hungUpByReload(record: ProxyRecord, reloads: Reload[], sentAt = record.arrivedAt): boolean {
+  const hungUpAt = record.endedAt ?? Infinity;
+  return record.clientClosed && reloads.some(({ from, to }) => sentAt <= to && hungUpAt >= from);
+}
+
 function causeOf(account: Omit<PutAccount, 'cause'>, reloads: Reload[]): WasteCause {
   const { record, start, end } = account;
   if (record.fault === 'hold') return 'held-until-expired';
@@ -78,11 +88,8 @@ function causeOf(account: Omit<PutAccount, 'cause'>, reloads: Reload[]): WasteCa
   if (record.status === 200) return 'stored-then-replaced';
   const expired = record.urlExpiresAt !== undefined && record.arrivedAt >= record.urlExpiresAt;
   if (record.status === 403 && expired) return 'expired-on-the-way';
-  // Sent before a reload was over, the browser hung up on it after the reload began (the proxy
-  // may notice late: it first drains what the browser had sent), and the page never saw it end.
-  const sentAt = start?.at ?? record.arrivedAt;
-  const hungUpAt = record.endedAt ?? Infinity;
-  if (end === undefined && record.clientClosed && reloads.some(({ from, to }) => sentAt <= to && hungUpAt >= from)) return 'cut-by-reload';
+  // Cut by a reload, and the page never saw it end.
+  if (end === undefined && hungUpByReload(record, reloads, start?.at)) return 'cut-by-reload';
   return 'other';
 }
 
