@@ -3,11 +3,11 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
-  HeadObjectCommand,
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { HttpResponse } from '@smithy/types';
 import { MAX_PARTS, type CompleteRequest, type ListedPart, type Metadata } from '../../contract.js';
 import type { Presigner } from './createPresigner.js';
 import { mapS3Error, s3ErrorCode } from './mapS3Error.js';
@@ -46,6 +46,9 @@ export interface Bucket {
   objectUrl(key: string): Promise<string>;
 }
 
+/** Tries of a HeadObject whose failure may pass, as the SDK's default retry strategy makes them. */
+const HEAD_ATTEMPTS = 3;
+
 /** An ETag in S3's quoted form (`"abc-3"`); undefined when empty. */
 function quoteETag(etag: string | undefined): string | undefined {
   if (etag === undefined || etag === '') return undefined;
@@ -71,6 +74,39 @@ export function createBucket(client: S3Client, name: string, presigner: Presigne
       const mapped = mapS3Error(error, 'list the parts');
       if (mapped.code === 'upload_not_found') throw mapped;
     }
+  }
+
+  /**
+   * HeadObject signed by the presigner and sent through the client's own request handler: the
+   * SDK's `send` costs several times the CPU (docs/s3-behaviour.md#signing-cost), and every
+   * confirmed file pays it. Like the SDK, a failure that may pass (network, 5xx) is tried again.
+   */
+  async function headObject(key: string): Promise<HeadedObject | undefined> {
+    let response: HttpResponse | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        ({ response } = (await client.config.requestHandler.handle(await presigner.signHeadObject(key))) as { response: HttpResponse });
+        (response.body as { resume?: () => void } | undefined)?.resume?.();
+        if (response.statusCode < 500) break;
+      } catch (error) {
+        if (attempt >= HEAD_ATTEMPTS) throw mapS3Error(error, 'read the object');
+      }
+      if (attempt >= HEAD_ATTEMPTS) break;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+    if (response === undefined) throw mapS3Error(new Error('HeadObject was not answered'), 'read the object');
+    if (response.statusCode === 404) return undefined;
+    const header = (name: string): string | undefined => response.headers[name];
+    const etag = quoteETag(header('etag'));
+    const size = Number(header('content-length'));
+    if (response.statusCode !== 200 || etag === undefined || !Number.isSafeInteger(size)) {
+      throw mapS3Error(new Error(`HeadObject answered ${response.statusCode}${etag === undefined ? ' without an ETag' : ''}`), 'read the object');
+    }
+    const metadata: Metadata = {};
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
+    }
+    return { etag, size, contentType: header('content-type') ?? 'application/octet-stream', metadata };
   }
 
   const bucket: Bucket = {
@@ -134,23 +170,10 @@ export function createBucket(client: S3Client, name: string, presigner: Presigne
     },
 
     async headETag(key) {
-      const head = await client.send(new HeadObjectCommand({ Bucket, Key: key })).catch(() => undefined);
-      return quoteETag(head?.ETag);
+      return (await headObject(key).catch(() => undefined))?.etag;
     },
 
-    async headObject(key) {
-      let head;
-      try {
-        head = await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-      } catch (error) {
-        const code = s3ErrorCode(error);
-        if (code === 'NotFound' || code === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
-        throw mapS3Error(error, 'read the object');
-      }
-      const etag = quoteETag(head.ETag);
-      if (etag === undefined || head.ContentLength === undefined) throw mapS3Error(new Error('HeadObject answered no ETag or Content-Length'), 'read the object');
-      return { etag, size: head.ContentLength, contentType: head.ContentType ?? 'application/octet-stream', metadata: { ...head.Metadata } };
-    },
+    headObject,
 
     async deleteObject(key) {
       await send('delete the object', () => client.send(new DeleteObjectCommand({ Bucket, Key: key })));

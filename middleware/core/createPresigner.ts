@@ -33,6 +33,11 @@ export interface PresignPutObjectInput {
 export interface Presigner {
   presignUploadPart(input: PresignUploadPartInput): Promise<PresignedRequest>;
   presignPutObject(input: PresignPutObjectInput): Promise<PresignedRequest>;
+  /**
+   * A HeadObject request for `key`, signed in its headers, for the client's own request handler
+   * (the SDK's `send` would run its whole middleware stack for it, as `getSignedUrl` does).
+   */
+  signHeadObject(key: string): Promise<HttpRequest>;
   /** The bucket's base URL, e.g. `http://127.0.0.1:7480/uploads` (path style). */
   bucketUrl(): Promise<URL>;
 }
@@ -40,6 +45,9 @@ export interface Presigner {
 // RFC 3986 escaping as SigV4 canonicalises it (encodeURIComponent leaves !'()* alone).
 const escape = (text: string) =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** SHA-256 of no bytes, hex. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 interface Target {
   url: URL;
@@ -94,6 +102,13 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
     return target;
   }
 
+  /** The request for `key` on `url`'s host, before signing. */
+  function requestFor(url: URL, method: string, key: string, query: Record<string, string>, headers: Record<string, string>): HttpRequest {
+    const path = `${url.pathname.replace(/\/$/, '')}/${key.split('/').map(escape).join('/')}`;
+    const port = url.port === '' ? undefined : Number(url.port);
+    return { method, protocol: url.protocol, hostname: url.hostname, port, path, query, headers: { ...headers, host: url.host } };
+  }
+
   async function presign(input: {
     method: 'PUT';
     key: string;
@@ -105,22 +120,8 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
   }): Promise<PresignedRequest> {
     const { url: endpoint, signer } = await getTarget();
     const url = input.spread ? onNextHost(endpoint) : endpoint;
-    const path = `${url.pathname.replace(/\/$/, '')}/${input.key.split('/').map(escape).join('/')}`;
-    const port = url.port === '' ? undefined : Number(url.port);
-    const request: HttpRequest = {
-      method: input.method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port,
-      path,
-      query: input.query,
-      headers: {
-        ...input.headers,
-        host: url.host,
-        // Hoisted into the query, as the SDK's presigner does: the body is not hashed into the signature.
-        'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD',
-      },
-    };
+    // Hoisted into the query, as the SDK's presigner does: the body is not hashed into the signature.
+    const request = requestFor(url, input.method, input.key, input.query, { ...input.headers, 'X-Amz-Content-Sha256': 'UNSIGNED-PAYLOAD' });
     const signed = await signer.presign(request, { expiresIn: input.expiresIn });
     const query = Object.entries(signed.query ?? {})
       .map(([name, value]) => `${escape(name)}=${escape(String(value))}`)
@@ -130,7 +131,7 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
     for (const [name, value] of Object.entries(signed.headers)) {
       if (name !== 'host') headers[name] = value;
     }
-    return { url: `${url.protocol}//${url.host}${path}?${query}`, headers };
+    return { url: `${url.protocol}//${url.host}${request.path}?${query}`, headers };
   }
 
   return {
@@ -148,6 +149,11 @@ export function createPresigner(client: S3Client, bucket: string, { uploadHosts 
       for (const [name, value] of Object.entries(metadata)) headers[`x-amz-meta-${name}`] = value;
       const signed = await presign({ method: 'PUT', key, query: { 'x-id': 'PutObject' }, headers, expiresIn, spread: true });
       return { url: signed.url, headers: pickClientHeaders(signed.headers) };
+    },
+    async signHeadObject(key) {
+      const { url, signer } = await getTarget();
+      // A HEAD has no body: the hash of the empty payload is what S3 expects signed.
+      return signer.sign(requestFor(url, 'HEAD', key, {}, { 'x-amz-content-sha256': EMPTY_SHA256 }));
     },
     async bucketUrl() {
       return (await getTarget()).url;
