@@ -62,6 +62,7 @@ export class FileUpload {
       removal: this.#removal.signal,
       put: (request, partNumber, attempt, digest) => this.#put(request, partNumber, attempt, digest),
       retryOptions: (signal, extra) => this.#retryOptions(signal, extra),
+      onOffline: this.#offline,
     };
     this.#session = {
       open: (signal) => this.#open(signal),
