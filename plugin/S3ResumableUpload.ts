@@ -2,14 +2,7 @@ import { BasePlugin, EventManager, type Uppy } from '@uppy/core';
 import type { Body, Meta, UppyFile } from '@uppy/core/utils';
 import { filterFilesToEmitUploadStarted, filterFilesToUpload } from '@uppy/core/utils';
 import type { FileCounters, UploadCounters } from './counters.js';
-import { createHashPool, type HashPool } from './hashing/createHashPool.js';
-import { batchSingleUploadCalls, type SingleUploadCalls } from './network/batchSingleUploadCalls.js';
-import { createApiClient, type ApiClient } from './network/createApiClient.js';
-import { createBackendDetector, type BackendMode } from './network/createBackendDetector.js';
-import { createLimiter, type Limiter } from './network/createLimiter.js';
-import { createHostLimiters } from './network/createHostLimiters.js';
-import { createServerAvailability } from './network/createServerAvailability.js';
-import type { RetrySettings } from './network/decideRetry.js';
+import { loadOnDemand } from './network/loadOnDemand.js';
 import { resolveOptions, type ResolvedOptions, type S3ResumableUploadOptions } from './options.js';
 import { PluginState, type S3ResumableUploadState } from './PluginState.js';
 import { ResumeHandles } from './ResumeHandles.js';
@@ -17,10 +10,22 @@ import { S3UploadError } from './S3UploadError.js';
 import { toFileToUpload } from './toFileToUpload.js';
 import type { TimelineEvent, UnstampedTimelineEvent } from './TimelineEvent.js';
 import { createResumeStore } from './upload/createResumeStore.js';
-import { DEFAULT_PART_SIZE, FileUpload, type UploadResult, type UploadServices } from './upload/FileUpload.js';
+import type { Uploads } from './upload/createUploads.js';
+import type { FileUpload } from './upload/FileUpload.js';
+import { DEFAULT_PART_SIZE, type FileUploadEvents, type UploadResult } from './upload/FileUploadTypes.js';
 import './uppyAugmentations.js';
 
 export type { S3ResumableUploadState } from './PluginState.js';
+
+/**
+ * The code that runs uploads (createUploads, and through it FileUpload and its runs, the upload
+ * server's client, the retry policy, the limits, the MD5 worker pool), loaded by `import()` so
+ * that a bundler gives it a chunk of its own and the page's script holds only this shell. Loading
+ * starts when a file is added (or restored), so the code is normally there when its upload starts.
+ */
+const loadUploadCode = loadOnDemand('uploads', () => import('./upload/createUploads.js'));
+
+const paused = () => new DOMException('The upload was paused.', 'AbortError');
 
 /** What `upload-success` carries in `response.body`, as with the stock plugin. */
 export interface S3UploadBody extends Body {
@@ -48,75 +53,28 @@ export interface S3UploadBody extends Body {
 export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugin<ResolvedOptions<M, B>, M, B, S3ResumableUploadState> {
   static VERSION = '0.1.0';
 
-  readonly #api: ApiClient;
-  readonly #limiterFor: (url: string) => Limiter;
-  readonly #signAhead: Limiter;
-  /** Whether the upload server answers, shared by every call so that an outage ends for all at once. */
-  readonly #server = createServerAvailability();
-  #hashPool: HashPool | undefined;
-  readonly #uploads = new Map<string, FileUpload>();
+  /** What runs the uploads, made once its code has loaded (see `loadUploadCode`); until then, and after uninstall, none. */
+  #uploads: Uploads | undefined;
+  /** The uploads under way or paused, by file id. */
+  readonly #running = new Map<string, FileUpload>();
   readonly #state = new PluginState({
     publish: (state) => this.setPluginState(state),
-    hashStats: () => this.#hashPool?.stats ?? { bytes: 0, ms: 0 },
+    hashStats: () => this.#uploads?.hashStats() ?? { bytes: 0, ms: 0 },
   });
-  /** Small files' URLs and confirms, many files to a request. */
-  #singles: SingleUploadCalls;
-  /** Aborted on uninstall: ends the batch requests under way. */
+  /** Aborted on uninstall: ends the batch requests under way, and the waits for the upload code. */
   #installed = new AbortController();
-  /** Warnings given already: each hashing fallback is warned about once, however many workers take it. */
-  readonly #warned = new Set<string>();
+  /** The upload code's load started ahead of the uploads, when a file was added; `undefined` again if it failed. */
+  #preloading: Promise<unknown> | undefined;
   /** Each multipart upload's resume handle, kept the moment it exists (not on Golden Retriever's timer). */
   readonly #resumeHandles: ResumeHandles<M, B>;
-  /** Our middleware or Companion's routes only: asked of the server once, for every file (option `backend`). */
-  readonly #backend: (signal: AbortSignal) => Promise<BackendMode>;
-  /** Whether S3 checks a part's unsigned Content-MD5 (Companion backends): asked once, with the first part URL. */
-  #checksContentMd5: Promise<boolean> | undefined;
 
   constructor(uppy: Uppy<M, B>, options: S3ResumableUploadOptions<M, B>) {
     const resolved = resolveOptions(options);
     super(uppy, resolved);
     this.type = 'uploader';
     this.id = resolved.id ?? 'S3ResumableUpload';
-    this.#limiterFor = createHostLimiters(resolved.limit);
-    this.#signAhead = createLimiter(resolved.signAhead);
-    this.#api = this.#createApi({ count: (name) => this.#state.count(name) });
-    this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
-    this.#backend = createBackendDetector(resolved.backend, (signal) => this.#api.capabilities(signal));
     const scope = typeof location === 'undefined' ? resolved.endpoint : new URL(resolved.endpoint, location.href).href;
     this.#resumeHandles = new ResumeHandles(uppy, createResumeStore({ scope, storage: resolved.resumeStorage }), resolved.partSize ?? DEFAULT_PART_SIZE);
-  }
-
-  /** A client for the middleware whose retries and waits go to `count` (and a file's timeline). */
-  #createApi(on: { count: (name: 'retries' | 'offlineWaits') => void; timeline?: (event: TimelineEvent) => void; serverWait?: (waiting: boolean) => void }): ApiClient {
-    const timeline = (event: UnstampedTimelineEvent) => on.timeline?.({ ...event, at: Date.now() } as TimelineEvent);
-    return createApiClient({
-      endpoint: this.opts.endpoint,
-      headers: this.opts.headers,
-      credentials: this.opts.credentials,
-      callTimeoutMs: this.opts.callTimeout,
-      retry: {
-        settings: this.#retrySettings(),
-        server: this.#server,
-        onOffline: (waiting) => {
-          if (waiting) on.count('offlineWaits');
-          timeline({ type: 'offline', waiting });
-        },
-        onRetry: (decision) => {
-          on.count('retries');
-          timeline({ type: 'retry', reason: decision.reason, delayMs: decision.delayMs });
-        },
-        onServerWait: on.serverWait,
-      },
-    });
-  }
-
-  #retrySettings(): RetrySettings {
-    return {
-      retryDelays: this.opts.retryDelays,
-      expiryMargin: this.opts.expiryMargin,
-      maxResigns: this.opts.maxResigns,
-      serverOutageTimeout: this.opts.serverOutageTimeout,
-    };
   }
 
   /** Emits a file's timeline event, stamped now. */
@@ -142,29 +100,28 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
   }
 
   override install(): void {
-    if (this.#installed.signal.aborted) {
-      this.#installed = new AbortController();
-      this.#singles = batchSingleUploadCalls(this.#api, this.#installed.signal);
-    }
+    if (this.#installed.signal.aborted) this.#installed = new AbortController();
     this.setPluginState(this.#state.snapshot());
     this.#setResumable(true);
     this.uppy.addUploader(this.#upload);
     this.uppy.on('file-removed', this.#onFileRemoved);
-    this.uppy.on('file-added', this.#resumeHandles.adopt);
-    this.uppy.on('restored', this.#resumeHandles.adoptAll);
+    this.uppy.on('file-added', this.#onFileAdded);
+    this.uppy.on('restored', this.#onRestored);
     this.#resumeHandles.adoptAll();
+    if (this.uppy.getFiles().length > 0) this.#preload();
   }
 
   override uninstall(): void {
     this.#setResumable(false);
     this.uppy.removeUploader(this.#upload);
     this.uppy.off('file-removed', this.#onFileRemoved);
-    this.uppy.off('file-added', this.#resumeHandles.adopt);
-    this.uppy.off('restored', this.#resumeHandles.adoptAll);
-    for (const upload of this.#uploads.values()) upload.pause();
-    this.#hashPool?.terminate();
-    this.#hashPool = undefined;
+    this.uppy.off('file-added', this.#onFileAdded);
+    this.uppy.off('restored', this.#onRestored);
+    for (const upload of this.#running.values()) upload.pause();
+    this.#uploads?.terminate();
+    this.#uploads = undefined;
     this.#installed.abort();
+    this.#preloading = undefined;
   }
 
   #setResumable(value: boolean): void {
@@ -172,72 +129,71 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
     this.uppy.setState({ capabilities: { ...capabilities, resumableUploads: value } });
   }
 
+  #onFileAdded = (file: UppyFile<M, B>): void => {
+    this.#resumeHandles.adopt(file);
+    this.#preload();
+  };
+
+  /** Golden Retriever brought files back after a reload. */
+  #onRestored = (): void => {
+    this.#resumeHandles.adoptAll();
+    if (this.uppy.getFiles().length > 0) this.#preload();
+  };
+
+  /**
+   * Starts loading the upload code, once a file is there to upload, so that pressing upload does
+   * not wait for it. Offline, the load waits for the network (loadOnDemand). A failure is left to
+   * the upload, which loads again and fails its file with it (`code_load_failed`); the next file
+   * added tries again.
+   */
+  #preload(): void {
+    if (this.#preloading) return;
+    this.#preloading = this.#loadUploads(this.#installed.signal).catch(() => (this.#preloading = undefined));
+  }
+
+  /** What runs the uploads, its code loaded first if need be (see `loadUploadCode`); `signal` stops the wait. */
+  async #loadUploads(signal: AbortSignal, onOffline?: (waiting: boolean) => void): Promise<Uploads> {
+    const { createUploads } = await loadUploadCode(signal, onOffline);
+    // Uninstalled while the code loaded: nothing is made for a plugin that is gone.
+    this.#installed.signal.throwIfAborted();
+    this.#uploads ??= createUploads({
+      options: () => this.opts,
+      count: (name, fileID, by) => this.#state.count(name, fileID, by),
+      timeline: (fileID, event) => this.#timeline(fileID, event),
+      serverWait: (fileID, waiting) => this.#serverWait(fileID, waiting),
+      log: (message, type) => this.uppy.log(`[S3ResumableUpload] ${message}`, type === 'info' ? undefined : type),
+      signal: this.#installed.signal,
+    });
+    return this.#uploads;
+  }
+
   /** Removing a file (or cancel-all) aborts its upload on S3, running or not. */
   #onFileRemoved = (file: UppyFile<M, B>): void => {
     this.#state.forget(file.id);
-    const upload = this.#uploads.get(file.id);
-    const state = this.#resumeHandles.of(file);
+    const upload = this.#running.get(file.id);
+    const handle = this.#resumeHandles.of(file);
     this.#resumeHandles.forget(file.id);
     if (upload) {
       upload.remove();
-      this.#uploads.delete(file.id);
+      this.#running.delete(file.id);
       return;
     }
-    if (state) {
-      this.#api.abortMultipartUpload(state.uploadId, state.key, AbortSignal.timeout(60_000)).catch((error: unknown) => {
-        this.uppy.log(`[S3ResumableUpload] Could not abort upload ${state.uploadId}: ${String(error)}`, 'warning');
-      });
+    if (handle) {
+      // No upload of this file runs (restored after a reload and not started, or still waiting for
+      // the upload code): the abort is the upload code's call, loaded for it if need be.
+      const signal = AbortSignal.timeout(60_000);
+      this.#loadUploads(signal)
+        .then((uploads) => uploads.abortMultipartUpload(handle, signal))
+        .catch((error: unknown) => {
+          this.uppy.log(`[S3ResumableUpload] Could not abort upload ${handle.uploadId}: ${String(error)}`, 'warning');
+        });
     }
   };
 
-  #warnOnce(kind: string, message: string): void {
-    if (this.#warned.has(kind)) return;
-    this.#warned.add(kind);
-    this.uppy.log(`[S3ResumableUpload] ${message}`, 'warning');
-  }
-
-  #services(fileID: string): UploadServices {
-    const count = (name: keyof FileCounters, by?: number) => this.#state.count(name, fileID, by);
-    // With `md5: false` nothing is hashed: no worker is ever started.
-    if (this.opts.md5) {
-      this.#hashPool ??= createHashPool({
-        size: this.opts.hashWorkers,
-        createWorker: this.opts.createWorker,
-        onFallback: (reason) => {
-          this.#state.count('mainThreadHashing');
-          this.#warnOnce('main-thread', `An MD5 worker could not start (${reason}); hashing on the main thread.`);
-        },
-        onMd5Fallback: ({ used, reason }) => {
-          if (used !== 'js') return; // a one-lane WebAssembly MD5 where the SIMD one failed: as safe, nearly as fast
-          this.#state.count('jsMd5Hashing');
-          this.#warnOnce('js-md5', `WebAssembly can't compile here (${reason}); MD5 in plain JavaScript, slower.`);
-        },
-      });
-    }
-    this.#state.track(fileID);
-    return {
-      signSingle: this.#singles.sign,
-      confirmSingle: this.#singles.confirm,
-      api: this.#createApi({
-        count,
-        timeline: (event) => this.#timeline(fileID, event),
-        serverWait: (waiting) => this.#serverWait(fileID, waiting),
-      }),
-      backend: this.#backend,
-      checksContentMd5: (ask) => (this.#checksContentMd5 ??= ask()),
-      hashPool: this.opts.md5 ? this.#hashPool : undefined,
-      limiterFor: this.#limiterFor,
-      signAhead: this.#signAhead,
-      settings: this.#retrySettings(),
-      partSize: this.opts.partSize,
-      hashAhead: this.opts.hashAhead,
-      signBatchSize: this.opts.signBatchSize,
-      limit: this.opts.limit,
-      stallTimeout: this.opts.stallTimeout,
-      callTimeout: this.opts.callTimeout,
-      count,
-      log: (message, type) => this.uppy.log(`[S3ResumableUpload] ${message}`, type === 'info' ? undefined : type),
-    };
+  /** The file starts (`true`) or stops waiting for the browser to be back online (for the upload code). */
+  #offline(fileID: string, waiting: boolean): void {
+    if (waiting) this.#state.count('offlineWaits', fileID);
+    this.#timeline(fileID, { type: 'offline', waiting });
   }
 
   #upload = async (fileIDs: string[]): Promise<void> => {
@@ -259,32 +215,35 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
       this.uppy.emit('upload-error', file, new S3UploadError('file_missing', `Select ${file.name ?? 'the file'} again: its data did not survive the page reload.`));
       return Promise.resolve();
     }
-    const resume = this.#resumeHandles.of(file);
+    const toUpload = toFileToUpload(file as typeof file & { data: Blob }, this.opts, this.#resumeHandles.of(file));
+    this.#state.track(fileID);
 
     return new Promise<void>((resolve) => {
       const events = new EventManager(this.uppy);
-      const upload = new FileUpload(
-        toFileToUpload(file as typeof file & { data: Blob }, this.opts, resume),
-        this.#services(fileID),
-        {
-          progress: (bytesUploaded, bytesTotal) => {
-            const current = this.uppy.getFile(fileID);
-            if (!current) return;
-            this.uppy.emit('upload-progress', current, { uploadStarted: current.progress.uploadStarted ?? Date.now(), bytesUploaded, bytesTotal });
-          },
-          partUploaded: (part) => {
-            const current = this.uppy.getFile(fileID);
-            if (current) this.uppy.emit('s3-multipart:part-uploaded', current, part);
-          },
-          timeline: (event) => this.#timeline(fileID, event),
-          stateChanged: (state) => this.#resumeHandles.set(fileID, state),
+      const handlers: FileUploadEvents = {
+        progress: (bytesUploaded, bytesTotal) => {
+          const current = this.uppy.getFile(fileID);
+          if (!current) return;
+          this.uppy.emit('upload-progress', current, { uploadStarted: current.progress.uploadStarted ?? Date.now(), bytesUploaded, bytesTotal });
         },
-      );
-      this.#uploads.set(fileID, upload);
+        partUploaded: (part) => {
+          const current = this.uppy.getFile(fileID);
+          if (current) this.uppy.emit('s3-multipart:part-uploaded', current, part);
+        },
+        timeline: (event) => this.#timeline(fileID, event),
+        stateChanged: (state) => this.#resumeHandles.set(fileID, state),
+      };
+      /** Made once the upload code is there. */
+      let upload: FileUpload | undefined;
+      /** Set while the file waits for the upload code: aborted by a pause, or when the file is done with. */
+      let waitingForCode: AbortController | undefined;
+      let finished = false;
 
       const finish = () => {
+        finished = true;
+        waitingForCode?.abort(paused());
         events.remove();
-        if (this.#uploads.get(fileID) === upload) this.#uploads.delete(fileID);
+        if (upload && this.#running.get(fileID) === upload) this.#running.delete(fileID);
         resolve();
       };
       const succeed = (result: UploadResult) => {
@@ -305,12 +264,35 @@ export class S3ResumableUpload<M extends Meta, B extends Body> extends BasePlugi
         finish();
       };
       const go = () => {
-        if (this.uppy.getFile(fileID)?.isPaused) return; // resumes on 'upload-pause' false or 'resume-all'
-        upload.start()?.then(succeed, fail);
+        if (finished || this.uppy.getFile(fileID)?.isPaused) return; // resumes on 'upload-pause' false or 'resume-all'
+        if (upload) {
+          upload.start()?.then(succeed, fail);
+          return;
+        }
+        if (waitingForCode) return; // on its way; `go` runs again when it is there
+        // A load that fails (code_load_failed) fails the file like any upload error; the retry loads again.
+        const waiting = (waitingForCode = new AbortController());
+        this.#loadUploads(AbortSignal.any([waiting.signal, this.#installed.signal]), (offline) => this.#offline(fileID, offline)).then(
+          (uploads) => {
+            waitingForCode = undefined;
+            if (finished) return;
+            upload = uploads.fileUpload(fileID, toUpload, handlers);
+            this.#running.set(fileID, upload);
+            go();
+          },
+          (error: unknown) => {
+            if (waitingForCode === waiting) waitingForCode = undefined;
+            fail(error);
+          },
+        );
+      };
+      const pause = () => {
+        upload?.pause();
+        waitingForCode?.abort(paused());
       };
 
-      events.onFilePause(fileID, (isPaused) => (isPaused ? upload.pause() : go()));
-      events.onPauseAll(fileID, () => upload.pause());
+      events.onFilePause(fileID, (isPaused) => (isPaused ? pause() : go()));
+      events.onPauseAll(fileID, pause);
       events.onResumeAll(fileID, go);
       // cancel-all removes every file: 'file-removed' covers it (the plugin's handler aborts on S3).
       events.onFileRemove(fileID, finish);

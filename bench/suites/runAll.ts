@@ -5,8 +5,8 @@
  * benchmark beside them (bench/report/writeCharts.ts).
  * Uses the S3 named by S3_ENDPOINT & co., or starts a local radosgw. `BENCH_ONLY=bigFile,memory`
  * runs some of them (ids: bundle, signing, md5, bigFile, bigFile50ms, companion50ms, smallFiles, memory). The
- * first, `bundle`, measures no time: the weight on the page, ours (main thread at load and on
- * demand, the worker) and the stock plugin's, as `npm run bench:bundle` does.
+ * first, `bundle`, measures no time: the weight on the page, ours (main thread at load, when a
+ * file is added and on demand, the worker) and the stock plugin's, as `npm run bench:bundle` does.
  *
  * The MD5 benchmark and the 512 MiB loopback race run in every engine, side by side (Chromium,
  * Firefox ESR, WebKitGTK: sections md5, md5Firefox, md5WebKit, bigFile, bigFileFirefox,

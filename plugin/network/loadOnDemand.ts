@@ -1,6 +1,6 @@
 import { S3UploadError } from '../S3UploadError.js';
 import { abortable } from './abortable.js';
-import { browserOnline, waitUntilOnline } from './withRetry.js';
+import { browserOnline, waitUntilOnline } from './waitUntilOnline.js';
 
 /**
  * Code that only some uploads run, loaded by `import()` when the first of them needs it, so that a

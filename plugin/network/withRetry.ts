@@ -5,6 +5,7 @@
 import type { ServerAvailability } from './createServerAvailability.js';
 import { decideRetry, type Decision, type RetryCount, type RetrySettings } from './decideRetry.js';
 import { RequestFailure } from './RequestFailure.js';
+import { browserOnline, waitUntilOnline } from './waitUntilOnline.js';
 
 /** Resolves after `ms`, or rejects when `signal` aborts. */
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -21,31 +22,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
-
-/** Resolves when the browser is back online, or rejects when `signal` aborts. */
-export function waitUntilOnline(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    if (navigator.onLine) return resolve();
-    const done = () => {
-      window.removeEventListener('online', onOnline);
-      signal.removeEventListener('abort', onAbort);
-    };
-    const onOnline = () => {
-      done();
-      resolve();
-    };
-    const onAbort = () => {
-      done();
-      reject(signal.reason);
-    };
-    window.addEventListener('online', onOnline);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Whether the browser says it is online (`navigator.onLine`); outside a browser, always. */
-export const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine;
 
 /** What `withRetry` tells each attempt. */
 export interface Attempt {

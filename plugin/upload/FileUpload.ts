@@ -5,7 +5,7 @@ import type { PutToS3 } from '../network/putToS3.js';
 import type { RetryOptions } from '../network/withRetry.js';
 import { S3UploadError } from '../S3UploadError.js';
 import type { PutOutcome } from '../TimelineEvent.js';
-import type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, UploadServices } from './FileUploadTypes.js';
+import { DEFAULT_PART_SIZE, type FileToUpload, type FileUploadEvents, type MultipartState, type UploadResult, type UploadServices } from './FileUploadTypes.js';
 import { PartDigests } from './PartDigests.js';
 import { putWithTimeline } from './putWithTimeline.js';
 import type { RunContext } from './RunContext.js';
@@ -13,9 +13,6 @@ import type { MultipartSession } from './runMultipart.js';
 import { runSingle } from './runSingle.js';
 
 export type { FileToUpload, FileUploadEvents, MultipartState, UploadResult, UploadServices } from './FileUploadTypes.js';
-
-/** The part size when neither the plugin's `partSize` nor the middleware's answer sets one. */
-export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 
 /** Only files in parts run it (over the multipart threshold, or resumed): a page with small files only never loads it. */
 const loadMultipart = loadOnDemand('multipart uploads', () => import('./runMultipart.js'));
@@ -62,6 +59,7 @@ export class FileUpload {
       removal: this.#removal.signal,
       put: (request, partNumber, attempt, digest) => this.#put(request, partNumber, attempt, digest),
       retryOptions: (signal, extra) => this.#retryOptions(signal, extra),
+      onOffline: this.#offline,
     };
     this.#session = {
       open: (signal) => this.#open(signal),

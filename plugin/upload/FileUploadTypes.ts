@@ -12,6 +12,13 @@ import type { ResumeHandle } from './createResumeStore.js';
 /** The multipart upload a file resumes into; kept in the file's state and in the resume store. */
 export type MultipartState = ResumeHandle;
 
+/**
+ * The part size when neither the plugin's `partSize` nor the middleware's answer sets one; here,
+ * not in FileUpload, because the plugin's shell reads it too (a resumed upload's part size that
+ * its state lacks) without loading FileUpload.
+ */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
 export interface UploadResult {
   location: string;
   key: string;

@@ -14,6 +14,8 @@ export interface RunContext {
   removal: AbortSignal;
   /** One PUT to S3 with its timeline events; resolves with the ETag checked against `digest`. */
   put(request: Omit<PutToS3, 'stallTimeout'>, partNumber: number, attempt: number, digest: Digest | undefined): Promise<string>;
+  /** The file starts (`true`) or stops waiting for the browser to be online: code loaded on demand waits for it. */
+  onOffline(waiting: boolean): void;
   /** The retry policy's options for a request of this file, cut short by `signal`. */
   retryOptions(signal: AbortSignal, extra?: Partial<RetryOptions>): RetryOptions;
 }

@@ -8,7 +8,6 @@ import { createPartHashing } from './createPartHashing.js';
 import type { MultipartState, UploadResult } from './FileUploadTypes.js';
 import { multipartETag, multipartETagForm, preloadMultipartETag } from './multipartETagOfDigests.js';
 import { PartSigner, type SignedPart } from './PartSigner.js';
-import type { PartDigests } from './PartDigests.js';
 import { planParts, type PlannedPart } from './planParts.js';
 import type { RunContext } from './RunContext.js';
 import { signPartsCompanion } from './signPartsCompanion.js';
@@ -29,7 +28,7 @@ export interface MultipartSession {
  * signed without MD5s ({@link signPartsCompanion}), and its complete answers no ETag to check.
  */
 export async function runMultipart(
-  { file, services, events, digests, removal, put, retryOptions }: RunContext,
+  { file, services, events, digests, removal, put, retryOptions, onOffline }: RunContext,
   session: MultipartSession,
   signal: AbortSignal,
   backend: BackendMode = 'extended',
@@ -41,7 +40,7 @@ export async function runMultipart(
   const parts = planParts(size, state.partSize);
   timeline({ type: 'run-start', uploadId: state.uploadId, key: state.key, parts: parts.length, partSize: state.partSize, resumed });
   digests.usePartSize(state.partSize);
-  if (digests.hashing) preloadMultipartETag().catch(() => {}); // verifyObject loads it again if this failed
+  if (digests.hashing) preloadMultipartETag(signal);
 
   const inner = new AbortController();
   const abortInner = () => inner.abort(signal.reason);
@@ -160,13 +159,17 @@ export async function runMultipart(
     signal.removeEventListener('abort', abortInner);
   }
 
+  // What the object's ETag must be, worked out before completing: its MD5 is loaded on demand, and
+  // a load that fails must fail the file while the upload is still open on S3, where a retry
+  // resumes it (every part held), not once the object exists and the upload is gone.
+  const expected = digests.hashing ? await multipartETag(parts.map((part) => digests.get(part.partNumber) as Digest), signal, onOffline) : undefined;
   const completed = await services.api.completeMultipartUpload(
     state.uploadId,
     state.key,
     { parts: parts.map((part) => ({ PartNumber: part.partNumber, ETag: etags.get(part.partNumber) as string })) },
     removal,
   );
-  if (await verifyObject(completed.etag, parts, digests)) services.count('objectsVerified');
+  if (verifyObject(completed.etag, expected, parts.length)) services.count('objectsVerified');
   session.completed();
   // Our middleware checked the object and ran the app's hook; a Companion backend does neither.
   if (backend === 'extended') timeline({ type: 'server-confirmed', via: 'complete', etag: completed.etag, serverData: completed.serverData });
@@ -174,15 +177,14 @@ export async function runMultipart(
 }
 
 /**
- * The object's ETag, when it has the multipart form, must be `md5(part digests)-N`; answers whether
- * it was checked (not with `md5: false`, nor for other ETag forms).
+ * The object's ETag, when it has the multipart form, must be `expected` (`md5(part digests)-N`);
+ * answers whether it was checked (not with `md5: false`, nor for other ETag forms).
  */
-async function verifyObject(etag: string | undefined, parts: PlannedPart[], digests: PartDigests): Promise<boolean> {
+function verifyObject(etag: string | undefined, expected: string | undefined, parts: number): boolean {
   const form = etag === undefined ? undefined : multipartETagForm(etag);
-  if (form === undefined || !digests.hashing) return false;
-  const expected = await multipartETag(parts.map((part) => digests.get(part.partNumber) as Digest));
+  if (form === undefined || expected === undefined) return false;
   if (form !== expected) {
-    throw new S3UploadError('etag_mismatch', `The assembled object's ETag ${form} is not ${expected}, what its ${parts.length} parts add up to.`);
+    throw new S3UploadError('etag_mismatch', `The assembled object's ETag ${form} is not ${expected}, what its ${parts} parts add up to.`);
   }
   return true;
 }
