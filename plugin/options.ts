@@ -70,8 +70,9 @@ export interface S3ResumableUploadOptions<M extends Meta, B extends Body> extend
   signBatchSize?: number;
   /**
    * Small files (one PUT each) that may wait with a signed URL for a connection to S3. Their URLs
-   * are asked for many files to a request, so a large number keeps the requests few; a URL that
-   * went stale while its file waited is signed again before it is used.
+   * are asked for many files to a request, and once this many wait, more are asked for only when
+   * half of them have gone to S3: a large number keeps the requests few. A URL that went stale
+   * while its file waited is signed again before it is used.
    * @default 100
    */
   signAhead?: number;

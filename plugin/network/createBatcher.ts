@@ -2,6 +2,18 @@
 export interface Batcher<Item, Result> {
   /** Sends `item` with the next batch; resolves with its result, rejects with its own error or the batch's. */
   add(item: Item, signal: AbortSignal): Promise<Result>;
+  /** Checks again whether lingering items should leave now (`linger.while` may have turned false). */
+  wake(): void;
+}
+
+/** Lets items wait for others to join their batch, while more are known to be coming. */
+export interface Linger {
+  /** Whether more items are on their way (e.g. uploads whose confirms will follow). */
+  while: () => boolean;
+  /** Longest an item waits for others, ms. */
+  ms: number;
+  /** Items waiting at which the batch leaves at once. */
+  atLeast: number;
 }
 
 interface Waiting<Item, Result> {
@@ -15,7 +27,9 @@ interface Waiting<Item, Result> {
  * Many files each needing the same call (a URL, a confirm) make one request for all of them: the
  * items added in the same turn of the event loop, or while `concurrency` batches are on their way,
  * go together in the next batch, at most `max` of them. So the number of requests follows the
- * round-trip time by itself: nothing waits for a timer, and a slow server gets bigger batches.
+ * round-trip time by itself, and a slow server gets bigger batches. With `linger`, items also wait
+ * (at most `linger.ms`) for others while more are known to be coming: on a fast server, a request
+ * per item would otherwise go out as each item arrives.
  *
  * `send` answers one result per item, in order: a value, or an `Error` for an item refused alone;
  * when `send` throws, every item of its batch rejects with that error. An item whose `signal`
@@ -25,6 +39,7 @@ export function createBatcher<Item, Result>({
   send,
   max,
   concurrency = 2,
+  linger,
 }: {
   send: (items: Item[]) => Promise<Array<Result | Error>>;
   /** Most items in one batch. */
@@ -34,13 +49,21 @@ export function createBatcher<Item, Result>({
    * @default 2
    */
   concurrency?: number;
+  /**
+   * Waiting for more items to join a batch.
+   * @default none: a batch leaves in the turn of the event loop its first item was added
+   */
+  linger?: Linger;
 }): Batcher<Item, Result> {
   const queue: Array<Waiting<Item, Result>> = [];
   let inFlight = 0;
   let scheduled = false;
+  let lingering: ReturnType<typeof setTimeout> | undefined;
 
   const flush = () => {
     scheduled = false;
+    clearTimeout(lingering);
+    lingering = undefined;
     while (inFlight < concurrency && queue.length > 0) {
       const batch = queue.splice(0, max);
       inFlight += 1;
@@ -63,12 +86,20 @@ export function createBatcher<Item, Result>({
   };
   const schedule = () => {
     if (scheduled || queue.length === 0) return;
+    if (linger && queue.length < linger.atLeast && linger.while()) {
+      lingering ??= setTimeout(() => {
+        lingering = undefined;
+        if (!scheduled) flush();
+      }, linger.ms);
+      return;
+    }
     scheduled = true;
     // A macrotask: the items added in this turn (files hashed by the same worker message) go together.
     setTimeout(flush, 0);
   };
 
   return {
+    wake: schedule,
     add(item, signal) {
       signal.throwIfAborted();
       return new Promise<Result>((resolve, reject) => {

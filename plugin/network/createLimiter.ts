@@ -6,14 +6,41 @@ export interface Limiter {
   readonly active: number;
 }
 
-export function createLimiter(limit: number): Limiter {
+/**
+ * At most `limit` slots in use. Once all are taken, waiters get slots again only when no more than
+ * `refillAt` are in use, and then as many at once as are free: files signed ahead are then asked
+ * for many to a request, instead of one request per file as each slot comes back.
+ */
+export function createLimiter(
+  limit: number,
+  {
+    refillAt = limit - 1,
+  }: {
+    /**
+     * Slots in use at or below which waiters are let in again once all were taken.
+     * @default limit - 1 (a slot given back goes to the next waiter at once)
+     */
+    refillAt?: number;
+  } = {},
+): Limiter {
   let active = 0;
+  let open = true;
   const waiting: Array<() => void> = [];
 
+  const take = () => {
+    active += 1;
+    if (active >= limit) open = false;
+  };
+  const grantWaiting = () => {
+    while (open && waiting.length > 0) {
+      take();
+      (waiting.shift() as () => void)();
+    }
+  };
   const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else active -= 1;
+    active -= 1;
+    if (active <= refillAt) open = true;
+    grantWaiting();
   };
   const once = () => {
     let released = false;
@@ -30,12 +57,11 @@ export function createLimiter(limit: number): Limiter {
     },
     acquire(signal) {
       signal.throwIfAborted();
-      if (active < limit) {
-        active += 1;
+      if (open) {
+        take();
         return Promise.resolve(once());
       }
       return new Promise((resolve, reject) => {
-        // The slot passes straight from the releasing request to this one: `active` stays the same.
         const grant = () => {
           signal.removeEventListener('abort', onAbort);
           resolve(once());

@@ -36,6 +36,8 @@ export interface UploadServices {
   signSingle: (file: ParamsFile, signal: AbortSignal) => Promise<ParamsResponse>;
   /** The server's confirm of a single-request upload, sent together with other files'. */
   confirmSingle: (file: ConfirmFile, signal: AbortSignal) => Promise<ConfirmedFile>;
+  /** A single-request upload's PUT is under way (its confirm will follow); answers the function that ends it. */
+  singleUploading: () => () => void;
   /** Which routes the upload server has, decided once for all files (before the first upload needs it). */
   backend: (signal: AbortSignal) => Promise<BackendMode>;
   /**

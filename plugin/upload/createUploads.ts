@@ -103,7 +103,9 @@ export function createUploads(host: UploadsHost): Uploads {
   /** Our middleware or Companion's routes only: asked of the server once, for every file (option `backend`). */
   const backend = createBackendDetector(forcedBackend, (signal) => api.capabilities(signal));
   const limiterFor = createHostLimiters(limit);
-  const signAheadLimiter = createLimiter(signAhead);
+  // Refilled when half have gone to S3: the next URLs are then asked for many files to a request,
+  // not one request for each file that took a connection.
+  const signAheadLimiter = createLimiter(signAhead, { refillAt: Math.floor(signAhead / 2) });
   let hashPool: HashPool | undefined;
   /** Whether S3 checks a part's unsigned Content-MD5 (Companion backends): asked once, with the first part URL. */
   let checksContentMd5: Promise<boolean> | undefined;
@@ -137,6 +139,7 @@ export function createUploads(host: UploadsHost): Uploads {
     return {
       signSingle: singles.sign,
       confirmSingle: singles.confirm,
+      singleUploading: singles.uploading,
       api: createApi({
         count,
         timeline: (event) => host.timeline(fileID, event),

@@ -45,6 +45,7 @@ export async function runSingle(context: RunContext, signal: AbortSignal): Promi
       } finally {
         ahead();
       }
+      const uploading = services.singleUploading();
       try {
         if (isStale(params.expiresAt, params.expires * 1000, settings)) params = await sign(); // waited too long for a slot
         attempts += 1;
@@ -69,6 +70,7 @@ export async function runSingle(context: RunContext, signal: AbortSignal): Promi
         throw error;
       } finally {
         release();
+        uploading();
       }
     },
     retryOptions(signal, { lifetimeMs: () => lifetimeMs }),

@@ -23,6 +23,8 @@ const env = usePluginPage({ expiresIn: URL_LIFETIME_S });
 interface Seen {
   /** In the order the page made them: `params <file>` (asking for a URL) and `put <file>` (sending it to S3). */
   events: string[];
+  /** How many files each `/s3/params` request asked for, in order. */
+  batches: number[];
   /** Each URL `/s3/params` answered, by file name, in order. */
   signed: Record<string, string[]>;
   /** Each PUT to S3: its file, URL, and status (`failed`: no answer the page could read, as radosgw's bare 403 for an expired URL). */
@@ -42,12 +44,13 @@ async function watch(page: Page): Promise<Seen> {
   const release = new Promise<void>((resolve) => (releaseFirstPut = resolve));
   let firstHeld = (_name: string) => {};
   const firstPutHeld = new Promise<string>((resolve) => (firstHeld = resolve));
-  const seen: Seen = { events: [], signed: {}, puts: [], releaseFirstPut: () => releaseFirstPut(), firstPutHeld };
+  const seen: Seen = { events: [], batches: [], signed: {}, puts: [], releaseFirstPut: () => releaseFirstPut(), firstPutHeld };
 
   // The plugin asks for many files' URLs in one POST (`{files}`): each file named is one `params` event.
   await page.route('**/api/s3/params', async (route: Route) => {
     const names = (route.request().postDataJSON() as ParamsBatchRequest).files.map((file) => file.filename);
     for (const name of names) seen.events.push(`params ${name}`);
+    seen.batches.push(names.length);
     const response = await route.fetch();
     const body = (await response.json()) as ParamsBatchResponse;
     body.files.forEach((file, index) => {
@@ -196,6 +199,30 @@ forEachEngine((engine) => {
       expect(Object.keys(outcome.keys).sort()).toEqual(rest.sort());
       for (const name of rest) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[name]!), name).toBe(digests[name]);
       expect(seen.events.filter((event) => event.startsWith('put '))).toEqual([`put ${first}`, `put ${rest.find((name) => name !== first)}`]); // the removed file never went out
+    } finally {
+      seen.releaseFirstPut();
+    }
+  });
+
+  it('once `signAhead` files wait signed, asks for more only when half of them have gone, all in one request', async () => {
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 8, md5: false }));
+    const seen = await watch(page.playwright);
+    try {
+      const files = Array.from({ length: 24 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.bin`, size: 4 * KiB, seed: 200 + i }));
+      const digests = await addSeededFiles(page, files);
+      seen.releaseFirstPut(); // no PUT is held in this test
+      const outcome = await uploadAll(page);
+      expect(outcome.errors).toEqual({});
+      for (const file of files) expect(await objectSha256(env.s3, env.server.bucket, outcome.keys[file.name]!), file.name).toBe(digests[file.name]);
+      // The first 8 (9 when the first file took the connection before the 8th asked) in one or
+      // more requests; then, each time 4 of those waiting have taken the connection, the next 4 in
+      // one request, the last request the files left.
+      let filled = 0;
+      let at = 0;
+      while (filled < 8) filled += seen.batches[at++]!;
+      const left = files.length - filled;
+      const refills = Array.from({ length: Math.ceil(left / 4) }, (_, i) => Math.min(4, left - 4 * i));
+      expect(seen.batches.slice(at), `files per request: ${seen.batches.join(', ')}`).toEqual(refills);
     } finally {
       seen.releaseFirstPut();
     }

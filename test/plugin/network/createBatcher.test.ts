@@ -70,4 +70,42 @@ describe('createBatcher', () => {
     await expect(item).rejects.toThrow('removed');
     answer(0, [10]); // too late to matter
   });
+
+  it('with linger: items wait for more while more are coming, and leave at atLeast, at ms, or when none are coming', async () => {
+    const { send, batches, answer } = recordingSend();
+    let coming = true;
+    const batcher = createBatcher<number, number>({ send, max: 10, linger: { while: () => coming, ms: 60_000, atLeast: 3 } });
+    const results = [1, 2].map((n) => batcher.add(n, open()));
+    await tick();
+    expect(batches).toEqual([]); // more are coming: they wait
+    results.push(batcher.add(3, open()));
+    await tick();
+    expect(batches).toEqual([[1, 2, 3]]); // atLeast reached: out at once
+    answer(0, [10, 20, 30]);
+    results.push(batcher.add(4, open()));
+    await tick();
+    expect(batches).toHaveLength(1);
+    coming = false;
+    batcher.wake();
+    await tick();
+    expect(batches.at(-1)).toEqual([4]); // nothing more coming: out without waiting for the timer
+    answer(1, [40]);
+    expect(await Promise.all(results)).toEqual([10, 20, 30, 40]);
+  });
+
+  it('with linger: an item never waits longer than ms', async () => {
+    const { send, batches, answer } = recordingSend();
+    const batcher = createBatcher<number, number>({ send, max: 10, linger: { while: () => true, ms: 30, atLeast: 100 } });
+    const started = performance.now();
+    const result = batcher.add(1, open());
+    await tick();
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    await tick();
+    expect(batches).toEqual([[1]]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(29);
+    answer(0, [10]);
+    expect(await result).toBe(10);
+  });
 });
+
