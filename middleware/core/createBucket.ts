@@ -10,7 +10,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { HttpResponse } from '@smithy/types';
 import { MAX_PARTS, type CompleteRequest, type ListedPart, type Metadata } from '../../contract.js';
 import type { Presigner } from './createPresigner.js';
-import { mapS3Error, s3ErrorCode } from './mapS3Error.js';
+import { mapS3Error } from './mapS3Error.js';
 
 /** An object as HeadObject describes it. */
 export interface HeadedObject {

@@ -205,7 +205,7 @@ forEachEngine((engine) => {
   });
 
   it('once `signAhead` files wait signed, asks for more only when half of them have gone, all in one request', async () => {
-    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 8, md5: false }));
+    const page = asChromiumPage(await openPluginPage(engine, env, { limit: 1, signAhead: 8 }));
     const seen = await watch(page.playwright);
     try {
       const files = Array.from({ length: 24 }, (_, i) => ({ name: `f${String(i).padStart(2, '0')}.bin`, size: 4 * KiB, seed: 200 + i }));
