@@ -81,20 +81,21 @@ export function createBucket(client: S3Client, name: string, presigner: Presigne
    * SDK's `send` costs several times the CPU (docs/s3-behaviour.md#signing-cost), and every
    * confirmed file pays it. Like the SDK, a failure that may pass (network, 5xx) is tried again.
    */
-  async function headObject(key: string): Promise<HeadedObject | undefined> {
-    let response: HttpResponse | undefined;
+  async function sendHeadObject(key: string): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
       try {
-        ({ response } = (await client.config.requestHandler.handle(await presigner.signHeadObject(key))) as { response: HttpResponse });
+        const { response } = (await client.config.requestHandler.handle(await presigner.signHeadObject(key))) as { response: HttpResponse };
         (response.body as { resume?: () => void } | undefined)?.resume?.();
-        if (response.statusCode < 500) break;
+        if (response.statusCode < 500 || attempt >= HEAD_ATTEMPTS) return response;
       } catch (error) {
         if (attempt >= HEAD_ATTEMPTS) throw mapS3Error(error, 'read the object');
       }
-      if (attempt >= HEAD_ATTEMPTS) break;
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
-    if (response === undefined) throw mapS3Error(new Error('HeadObject was not answered'), 'read the object');
+  }
+
+  async function headObject(key: string): Promise<HeadedObject | undefined> {
+    const response = await sendHeadObject(key);
     if (response.statusCode === 404) return undefined;
     const header = (name: string): string | undefined => response.headers[name];
     const etag = quoteETag(header('etag'));
