@@ -163,9 +163,19 @@ export function parseKey(value: unknown): string {
   return value;
 }
 
-/** An S3 upload id: 1 to 1024 printable ASCII characters without spaces. */
+/**
+ * Longest upload id accepted, in characters. Stores issue far shorter ids (radosgw's are 34
+ * characters). The bound is there because radosgw names an upload's record after its key and id
+ * together: a 1024-byte key with an id of about 1000 characters is answered 500, which would read
+ * as an S3 outage for what is bad input (docs/s3-behaviour.md#radosgw-differences).
+ */
+export const MAX_UPLOAD_ID_LENGTH = 512;
+
+const UPLOAD_ID = new RegExp(`^[\\x21-\\x7e]{1,${MAX_UPLOAD_ID_LENGTH}}$`);
+
+/** An S3 upload id: 1 to {@link MAX_UPLOAD_ID_LENGTH} printable ASCII characters without spaces. */
 export function parseUploadId(value: unknown): string {
-  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,1024}$/.test(value)) {
+  if (typeof value !== 'string' || !UPLOAD_ID.test(value)) {
     fail('invalid_upload_id', 'uploadId must be the id answered when the upload was created', value);
   }
   return value;
