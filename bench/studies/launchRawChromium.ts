@@ -3,8 +3,9 @@
  * domain enabled but those asked for: Playwright enables the Network domain on every page it
  * drives, and with it Chromium copies every request body it uploads for DevTools. A page opened
  * here runs scripts (Runtime.evaluate), gets files in an `<input type=file>` (DOM) and reports its
- * heap (Runtime.getHeapUsage); `Network.enable` only when asked. bench/studies/readOnce.ts measures with
- * and without it.
+ * heap (Runtime.getHeapUsage); `Network.enable` only when asked (latency emulation needs it).
+ * bench/studies/readOnce.ts measures with and without it; bench/studies/harnessOverhead.ts races
+ * the upload page here and under Playwright.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +23,8 @@ export interface RawPage {
   heapBytes(): Promise<number>;
   /** Enables CDP's Network domain for this page. */
   enableNetwork(): Promise<void>;
+  /** Adds `latencyMs` to every request of the page (Chromium's emulation, which needs the Network domain: it is enabled). */
+  emulateLatency(latencyMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -106,6 +109,10 @@ export async function launchRawChromium(): Promise<RawChromium> {
           return usage.usedSize + (usage.backingStorageSize ?? 0);
         },
         enableNetwork: () => send('Network.enable', {}, sessionId),
+        async emulateLatency(latency) {
+          await send('Network.enable', {}, sessionId);
+          await send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 }, sessionId);
+        },
         close: () => send('Target.closeTarget', { targetId }),
       };
       for (let tries = 0; (await page.evaluate<string | undefined>('document.body?.dataset.ready')) !== 'true'; tries++) {
