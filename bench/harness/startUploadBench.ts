@@ -1,8 +1,9 @@
 /**
  * What the upload benchmarks share: the page (bench/pages/uploadPage, built by Vite as for production)
  * and the middleware at `/api` on one Express server on 127.0.0.1, a browser of one engine from
- * Debian's packages (Chromium by default; Firefox ESR or WebKitGTK through the engine-neutral
- * harness, test/harness/engines), and an S3 client to check and empty the bucket between runs.
+ * Debian's packages (Chromium by default, over a bare DevTools pipe; Firefox ESR or WebKitGTK
+ * through the engine-neutral harness, test/harness/engines), and an S3 client to check and empty
+ * the bucket between runs.
  * Latency, a bandwidth cap and the JS heap go through Chromium's DevTools protocol: in another
  * engine asking for them throws.
  */
@@ -14,16 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CDPSession } from 'playwright-core';
-import type { EngineName } from '../../test/harness/engines/EngineBrowser.js';
+import type { EngineBrowser, EngineName } from '../../test/harness/engines/EngineBrowser.js';
 import { launchBrowser } from '../../test/harness/engines/launchBrowser.js';
-import { asChromiumPage } from '../../test/harness/engines/launchChromium.js';
 import { build } from 'vite';
 import { demoViteConfig } from '../../demo/demoViteConfig.js';
 import { cleanupStaleUploads, createS3Middleware } from '../../middleware/index.js';
 import { s3ClientConfig } from '../../scripts/s3ClientConfig.js';
 import type { S3Config } from '../../scripts/s3ConfigFromEnv.js';
 import { startCompanion } from '../../test/harness/startCompanion.js';
+import { launchRawChromium, type RawChromium } from './launchRawChromium.js';
 import { diff, snapshot, type Ticks } from './threadCpu.js';
 import type { Contender, PluginOverrides, RunResult } from '../pages/uploadPage/main.js';
 
@@ -83,12 +83,6 @@ export interface UploadBench {
   /** Whether the `ours-hosts` contender can run (an S3 on the loopback). */
   spreadsHosts: boolean;
   close(): Promise<void>;
-}
-
-/** V8's heap of the page: used size, and ArrayBuffer backing stores where this Chromium reports them. */
-async function heapBytes(cdp: CDPSession): Promise<{ used: number; total: number }> {
-  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
-  return { used: usage.usedSize, total: usage.usedSize + (usage.backingStorageSize ?? 0) };
 }
 
 export interface UploadBenchOptions {
@@ -196,51 +190,104 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
   };
 }
 
-/** Builds the page, starts the server and a browser of `engine`. */
+/** A page of the bench's browser, as one run drives it. */
+interface BenchPage {
+  setInputFiles(paths: string[]): Promise<void>;
+  /** Latency and an upload cap (Chromium's network emulation); only in Chromium. */
+  emulate?(latencyMs: number, uploadBytesPerSecond: number): Promise<void>;
+  /** The page's heap; only in Chromium. */
+  heap?(): Promise<{ used: number; total: number }>;
+  /** Runs `bench.run` on the page and answers its result. */
+  run(contender: Contender, overrides: PluginOverrides): Promise<RunResult | { error: string }>;
+  close(): Promise<void>;
+}
+
+/** The page in Chromium over a bare DevTools pipe: no domain on but those a run asks for. */
+async function openChromiumPage(chromium: RawChromium, url: string): Promise<BenchPage> {
+  const page = await chromium.newPage(url);
+  return {
+    setInputFiles: (paths) => page.setInputFiles('#files', paths),
+    emulate: (latencyMs, uploadBytesPerSecond) => page.emulateNetwork(latencyMs, uploadBytesPerSecond),
+    heap: () => page.heapUsage(),
+    run: (contender, overrides) =>
+      page.evaluate<RunResult | { error: string }>(
+        `window.bench.run(${JSON.stringify(contender)}, ${JSON.stringify(overrides)}).catch((error) => ({ error: String(error) }))`,
+      ),
+    close: () => page.close(),
+  };
+}
+
+/** The page in another engine, through the engine-neutral harness (no latency, no heap). */
+async function openEnginePage(browser: EngineBrowser, url: string): Promise<BenchPage> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitFor(() => document.body.dataset.ready === 'true', undefined, { what: 'the upload page ready' });
+  return {
+    setInputFiles: (paths) => page.setInputFiles('#files', paths),
+    // Started, then polled: a classic WebDriver call (WebKit) must not stay open for a whole upload.
+    async run(contender, overrides) {
+      await page.evaluate(
+        ([name, given]) => {
+          const bench = (window as unknown as { bench: { run(c: string, o: PluginOverrides): Promise<RunResult> } }).bench;
+          const state = window as unknown as { benchResult?: RunResult | { error: string } };
+          state.benchResult = undefined;
+          void bench.run(name, given).then(
+            (result) => (state.benchResult = result),
+            (error: unknown) => (state.benchResult = { error: String(error) }),
+          );
+          return true;
+        },
+        [contender, overrides] as const,
+      );
+      return page.waitFor(() => (window as unknown as { benchResult?: RunResult | { error: string } }).benchResult, undefined, {
+        timeout: 900_000,
+        interval: 250,
+        what: `${contender}'s upload to end`,
+      });
+    },
+    close: () => page.close(),
+  };
+}
+
+/**
+ * Builds the page, starts the server and a browser of `engine`. Chromium runs over a bare DevTools
+ * pipe (launchRawChromium.ts), not Playwright: Playwright turns DevTools' Network domain on for
+ * every page, which costs Chromium something for every request and slowed the stock plugin more
+ * than ours (bench/studies/harnessOverhead.ts). Latency and a bandwidth cap need that domain, so
+ * runs with them turn it on.
+ */
 export async function startUploadBench(s3Config: S3Config, { settle = async () => {}, engine = 'chromium' }: UploadBenchOptions = {}): Promise<UploadBench> {
   const served = await startUploadServer(s3Config);
   const { url, empty } = served;
-  const browser = await launchBrowser(engine).catch(async (error: unknown) => {
+  const browser = await (engine === 'chromium' ? launchRawChromium() : launchBrowser(engine)).catch(async (error: unknown) => {
     await served.close();
     throw error;
   });
+  const openPage = () => ('engine' in browser ? openEnginePage(browser, url) : openChromiumPage(browser, url));
 
   return {
-    browserVersion: browser.version,
+    browserVersion: 'engine' in browser ? browser.version : `Chromium ${browser.version.replace(/^[^/]*\//, '')}`,
     engine,
     spreadsHosts: served.hostsUrl !== undefined,
     async run(contender, paths, { latencyMs = 0, uploadBytesPerSecond = -1, heapSampleMs = 0, cpuOf, plugin: given = {} } = {}) {
       if (contender === 'ours-hosts' && served.hostsUrl === undefined) throw new TypeError('ours-hosts needs an S3 on the loopback (127.0.0.1 or localhost), reachable under both names');
       const plugin = contender.endsWith('-companion') ? { ...given, endpoint: served.companionUrl } : contender === 'ours-hosts' ? { ...given, endpoint: served.hostsUrl } : given;
       const emulated = latencyMs > 0 || uploadBytesPerSecond > 0;
-      if (engine !== 'chromium' && (emulated || heapSampleMs > 0)) {
-        throw new TypeError(`Latency, a bandwidth cap and heap samples need Chromium's DevTools protocol; ${engine} has none the harness drives`);
-      }
-      const page = await browser.newPage();
+      const page = await openPage();
       try {
-        await page.goto(url);
-        await page.waitFor(() => document.body.dataset.ready === 'true', undefined, { what: 'the upload page ready' });
-        // Paths, not bytes: the browser reads the files from disk itself, as it would a user's.
-        await page.setInputFiles('#files', paths);
-        // The Network domain only where it emulates: heap samples alone take a bare session, as before.
-        const chromiumPage = engine === 'chromium' ? asChromiumPage(page) : undefined;
-        const cdp = !chromiumPage
-          ? undefined
-          : emulated
-            ? await chromiumPage.cdp()
-            : heapSampleMs > 0
-              ? await chromiumPage.playwright.context().newCDPSession(chromiumPage.playwright)
-              : undefined;
-        if (cdp && emulated) {
-          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: uploadBytesPerSecond });
+        if ((emulated && !page.emulate) || (heapSampleMs > 0 && !page.heap)) {
+          throw new TypeError(`Latency, a bandwidth cap and heap samples need Chromium's DevTools protocol; ${engine} has none the harness drives`);
         }
+        // Paths, not bytes: the browser reads the files from disk itself, as it would a user's.
+        await page.setInputFiles(paths);
+        if (emulated) await page.emulate!(latencyMs, uploadBytesPerSecond);
         let peak = { used: 0, total: 0 };
         const samples: Array<[number, number, number]> = [];
-        let sampling = heapSampleMs > 0 && cdp !== undefined;
+        let sampling = heapSampleMs > 0;
         const sampler = (async () => {
           const started = performance.now();
-          while (sampling && cdp) {
-            const heap = await heapBytes(cdp);
+          while (sampling && page.heap) {
+            const heap = await page.heap();
             peak = { used: Math.max(peak.used, heap.used), total: Math.max(peak.total, heap.total) };
             samples.push([Math.round(performance.now() - started), heap.total, heap.used]);
             await new Promise((resolve) => setTimeout(resolve, heapSampleMs));
@@ -248,29 +295,7 @@ export async function startUploadBench(s3Config: S3Config, { settle = async () =
         })();
         const labels = new Map<number, string>();
         const before = cpuOf && snapshot(labels, cpuOf);
-        // Started, then polled: a classic WebDriver call (WebKit) must not stay open for a whole upload.
-        const result = await page
-          .evaluate(
-            ([name, overrides]) => {
-              const bench = (window as unknown as { bench: { run(c: string, o: PluginOverrides): Promise<RunResult> } }).bench;
-              const state = window as unknown as { benchResult?: RunResult | { error: string } };
-              state.benchResult = undefined;
-              void bench.run(name, overrides).then(
-                (result) => (state.benchResult = result),
-                (error: unknown) => (state.benchResult = { error: String(error) }),
-              );
-              return true;
-            },
-            [contender, plugin] as const,
-          )
-          .then(() =>
-            page.waitFor(() => (window as unknown as { benchResult?: RunResult | { error: string } }).benchResult, undefined, {
-              timeout: 900_000,
-              interval: 250,
-              what: `${contender}'s upload to end`,
-            }),
-          )
-          .finally(() => (sampling = false));
+        const result = await page.run(contender, plugin).finally(() => (sampling = false));
         if ('error' in result) throw new Error(`${contender}: ${result.error}`);
         const cpu = new Map<string, Ticks>();
         if (before) diff(before, snapshot(labels, cpuOf), cpu);

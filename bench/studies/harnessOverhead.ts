@@ -5,7 +5,7 @@
  * `@uppy/aws-s3` on the benchmark's upload page (bench/pages/uploadPage, the same server and
  * bucket as `npm run bench`) in the same window, in two Chromiums of the same build: one driven
  * by Playwright as the benchmark drives it, one over a bare DevTools pipe with no domain enabled
- * (launchRawChromium.ts). Latency is Chromium's emulation, which needs the Network domain, so at
+ * (bench/harness/launchRawChromium.ts). Latency is Chromium's emulation, which needs the Network domain, so at
  * a distance the bare pipe enables it too. Rounds alternate; medians and ours / stock per harness.
  *
  * Run: `node --import tsx bench/studies/harnessOverhead.ts [--latency=0] [--rounds=4] [--files=500] [--hosts]`
@@ -20,7 +20,7 @@ import { startLocalS3 } from '../../scripts/startLocalS3.js';
 import { startUploadServer } from '../harness/startUploadBench.js';
 import { writeRandomFile } from '../harness/writeRandomFile.js';
 import type { Contender, PluginOverrides, RunResult } from '../pages/uploadPage/main.js';
-import { launchRawChromium } from './launchRawChromium.js';
+import { launchRawChromium } from '../harness/launchRawChromium.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const option = (name: string, fallback: number) => Number(process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);

@@ -11,7 +11,7 @@
  * - `plain` (no MD5: the floor).
  *
  * In Chromium (`--engine=chromium`, the default) the browser is driven over a bare DevTools pipe
- * (bench/studies/launchRawChromium.ts): with `--network=off` no CDP domain but Runtime and DOM is
+ * (bench/harness/launchRawChromium.ts): with `--network=off` no CDP domain but Runtime and DOM is
  * ever enabled; with `on`, `Network.enable` as Playwright and an open DevTools do. Firefox and
  * WebKit (`--engine=firefox,webkit`) go through the benchmarks' engine-neutral harness
  * (bench/harness/startUploadBench.ts, as `npm run bench -- --engine=webkit`), which enables
@@ -36,7 +36,7 @@ import type { EngineName } from '../../test/harness/engines/EngineBrowser.js';
 import { ENGINE_TITLES, enginesFromArgs } from '../harness/engineSection.js';
 import { median } from '../report/benchReport.js';
 import { CONTENDER_NAMES } from '../suites/benchBigFile.js';
-import { launchRawChromium } from './launchRawChromium.js';
+import { launchRawChromium } from '../harness/launchRawChromium.js';
 import { startUploadBench, startUploadServer } from '../harness/startUploadBench.js';
 import { diff, snapshot, type Ticks } from '../harness/threadCpu.js';
 import type { Contender, RunResult } from '../pages/uploadPage/main.js';

@@ -4,8 +4,10 @@
  * drives, and with it Chromium copies every request body it uploads for DevTools. A page opened
  * here runs scripts (Runtime.evaluate), gets files in an `<input type=file>` (DOM) and reports its
  * heap (Runtime.getHeapUsage); `Network.enable` only when asked (latency emulation needs it).
- * bench/studies/readOnce.ts measures with and without it; bench/studies/harnessOverhead.ts races
- * the upload page here and under Playwright.
+ * The upload benchmarks run Chromium this way (bench/harness/startUploadBench.ts), as a user's
+ * Chromium runs with no DevTools client attached; bench/studies/readOnce.ts measures with and
+ * without the Network domain, bench/studies/harnessOverhead.ts races the upload page here and
+ * under Playwright.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,14 +23,20 @@ export interface RawPage {
   setInputFiles(selector: string, paths: string[]): Promise<void>;
   /** V8's used heap plus ArrayBuffer backing stores, bytes. */
   heapBytes(): Promise<number>;
+  /** V8's used heap (`used`), and with ArrayBuffer backing stores (`total`), bytes. */
+  heapUsage(): Promise<{ used: number; total: number }>;
   /** Enables CDP's Network domain for this page. */
   enableNetwork(): Promise<void>;
   /** Adds `latencyMs` to every request of the page (Chromium's emulation, which needs the Network domain: it is enabled). */
   emulateLatency(latencyMs: number): Promise<void>;
+  /** Latency and an upload cap in bytes per second (-1: none), as {@link emulateLatency}. */
+  emulateNetwork(latencyMs: number, uploadBytesPerSecond: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface RawChromium {
+  /** The browser's product and version, e.g. `HeadlessChrome/150.0.7871.100`. */
+  readonly version: string;
   /** Opens `url` in a new page and waits until `document.body.dataset.ready` is 'true'. */
   newPage(url: string): Promise<RawPage>;
   close(): Promise<void>;
@@ -83,9 +91,10 @@ export async function launchRawChromium(): Promise<RawChromium> {
     toBrowser.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
     return answer;
   };
-  await send('Browser.getVersion');
+  const { product } = await send<{ product: string }>('Browser.getVersion');
 
   return {
+    version: product,
     async newPage(url) {
       const { targetId } = await send<{ targetId: string }>('Target.createTarget', { url });
       const { sessionId } = await send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
@@ -105,13 +114,17 @@ export async function launchRawChromium(): Promise<RawChromium> {
           await send('DOM.setFileInputFiles', { files: paths, nodeId }, sessionId);
         },
         async heapBytes() {
+          return (await page.heapUsage()).total;
+        },
+        async heapUsage() {
           const usage = await send<{ usedSize: number; backingStorageSize?: number }>('Runtime.getHeapUsage', {}, sessionId);
-          return usage.usedSize + (usage.backingStorageSize ?? 0);
+          return { used: usage.usedSize, total: usage.usedSize + (usage.backingStorageSize ?? 0) };
         },
         enableNetwork: () => send('Network.enable', {}, sessionId),
-        async emulateLatency(latency) {
+        emulateLatency: (latency) => page.emulateNetwork(latency, -1),
+        async emulateNetwork(latency, uploadThroughput) {
           await send('Network.enable', {}, sessionId);
-          await send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput: -1 }, sessionId);
+          await send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput }, sessionId);
         },
         close: () => send('Target.closeTarget', { targetId }),
       };
