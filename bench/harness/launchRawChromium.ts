@@ -21,15 +21,14 @@ export interface RawPage {
   evaluate<T>(expression: string): Promise<T>;
   /** Puts files (paths on disk) into the `<input type=file>` matching `selector`. */
   setInputFiles(selector: string, paths: string[]): Promise<void>;
-  /** V8's used heap plus ArrayBuffer backing stores, bytes. */
-  heapBytes(): Promise<number>;
   /** V8's used heap (`used`), and with ArrayBuffer backing stores (`total`), bytes. */
   heapUsage(): Promise<{ used: number; total: number }>;
   /** Enables CDP's Network domain for this page. */
   enableNetwork(): Promise<void>;
-  /** Adds `latencyMs` to every request of the page (Chromium's emulation, which needs the Network domain: it is enabled). */
-  emulateLatency(latencyMs: number): Promise<void>;
-  /** Latency and an upload cap in bytes per second (-1: none), as {@link emulateLatency}. */
+  /**
+   * Adds `latencyMs` to every request of the page and caps its uploads at `uploadBytesPerSecond`
+   * (-1: no cap): Chromium's emulation, which needs the Network domain, so it is enabled.
+   */
   emulateNetwork(latencyMs: number, uploadBytesPerSecond: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -113,15 +112,11 @@ export async function launchRawChromium(): Promise<RawChromium> {
           const { nodeId } = await send<{ nodeId: number }>('DOM.querySelector', { nodeId: root.nodeId, selector }, sessionId);
           await send('DOM.setFileInputFiles', { files: paths, nodeId }, sessionId);
         },
-        async heapBytes() {
-          return (await page.heapUsage()).total;
-        },
         async heapUsage() {
           const usage = await send<{ usedSize: number; backingStorageSize?: number }>('Runtime.getHeapUsage', {}, sessionId);
           return { used: usage.usedSize, total: usage.usedSize + (usage.backingStorageSize ?? 0) };
         },
         enableNetwork: () => send('Network.enable', {}, sessionId),
-        emulateLatency: (latency) => page.emulateNetwork(latency, -1),
         async emulateNetwork(latency, uploadThroughput) {
           await send('Network.enable', {}, sessionId);
           await send('Network.emulateNetworkConditions', { offline: false, latency, downloadThroughput: -1, uploadThroughput }, sessionId);

@@ -191,7 +191,7 @@ export async function startUploadServer(s3Config: S3Config): Promise<UploadServe
 }
 
 /** A page of the bench's browser, as one run drives it. */
-interface BenchPage {
+export interface BenchPage {
   setInputFiles(paths: string[]): Promise<void>;
   /** Latency and an upload cap (Chromium's network emulation); only in Chromium. */
   emulate?(latencyMs: number, uploadBytesPerSecond: number): Promise<void>;
@@ -203,7 +203,7 @@ interface BenchPage {
 }
 
 /** The page in Chromium over a bare DevTools pipe: no domain on but those a run asks for. */
-async function openChromiumPage(chromium: RawChromium, url: string): Promise<BenchPage> {
+export async function openChromiumPage(chromium: RawChromium, url: string): Promise<Required<BenchPage>> {
   const page = await chromium.newPage(url);
   return {
     setInputFiles: (paths) => page.setInputFiles('#files', paths),

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { launchBrowser } from '../../test/harness/engines/launchBrowser.js';
 import { asChromiumPage } from '../../test/harness/engines/launchChromium.js';
 import { startLocalS3 } from '../../scripts/startLocalS3.js';
-import { startUploadServer } from '../harness/startUploadBench.js';
+import { openChromiumPage, startUploadServer } from '../harness/startUploadBench.js';
 import { writeRandomFile } from '../harness/writeRandomFile.js';
 import type { Contender, PluginOverrides, RunResult } from '../pages/uploadPage/main.js';
 import { launchRawChromium } from '../harness/launchRawChromium.js';
@@ -45,11 +45,14 @@ const bare = await launchRawChromium();
 async function race(harness: Harness, contender: Contender): Promise<RunResult> {
   const overrides: PluginOverrides = contender === 'ours-hosts' ? { endpoint: served.hostsUrl } : {};
   if (harness === 'bare pipe') {
-    const page = await bare.newPage(served.url);
+    // As `npm run bench` drives it (startUploadBench.ts).
+    const page = await openChromiumPage(bare, served.url);
     try {
-      await page.setInputFiles('#files', paths);
-      if (latencyMs > 0) await page.emulateLatency(latencyMs);
-      return await page.evaluate<RunResult>(`window.bench.run(${JSON.stringify(contender)}, ${JSON.stringify(overrides)})`);
+      await page.setInputFiles(paths);
+      if (latencyMs > 0) await page.emulate(latencyMs, -1);
+      const result = await page.run(contender, overrides);
+      if ('error' in result) throw new Error(`${harness}, ${contender}: ${result.error}`);
+      return result;
     } finally {
       await page.close();
     }

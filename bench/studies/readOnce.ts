@@ -132,7 +132,7 @@ try {
           let sampling = true;
           const sampler = (async () => {
             while (sampling) {
-              peak = Math.max(peak, await page.heapBytes());
+              peak = Math.max(peak, (await page.heapUsage()).total);
               await new Promise((resolve) => setTimeout(resolve, 50));
             }
           })();
